@@ -1,0 +1,1 @@
+"""Pipeline placement (issue 5) — in progress."""
