@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("path")
     e.add_argument("solution")
     e.add_argument("--json", action="store_true", help="print the metrics object as JSON")
+    e.add_argument(
+        "--devices-csv", help="write the per-device table (latency, energy, feasibility) as CSV"
+    )
     e.add_argument("--format", choices=("offloading",) + PIPELINE_FORMATS)
 
     pa = sub.add_parser("pareto", help="ε-constraint sweep of a two-objective front")
@@ -343,12 +346,63 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     inst = read_instance(args.path)
     a, d = read_solution(args.solution, inst)
     ev = evaluate(inst, a)
+    if args.devices_csv:
+        _write_devices_csv(ev, args.devices_csv)
     if args.json:
         print(json.dumps(ev.metrics, indent=2))
     else:
         print(f"solution {args.solution} ({d.get('method', '?')}) on {inst.name}")
         print(_table(_metrics_rows(ev.metrics)))
     return EXIT_OK
+
+
+def _write_devices_csv(ev: Any, path: str) -> None:
+    import csv
+    import io
+
+    from ._io import atomic_write_text
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = [
+        "device",
+        "kind",
+        "target",
+        "tier",
+        "upload_ms",
+        "rtt_ms",
+        "inference_ms",
+        "queue_ms",
+        "latency_ms",
+        "deadline_ms",
+        "energy_mj",
+        "budget_mj",
+        "saving_mj_per_s",
+        "feasible",
+    ]
+    w.writerow(cols)
+    inst = ev.instance
+    kinds = ev.assignment.kind_names()
+    for i in range(inst.n_devices):
+        w.writerow(
+            [
+                i,
+                kinds[i],
+                int(ev.target[i]),
+                ev.tier[i],
+                repr(float(ev.upload_ms[i])),
+                repr(float(ev.rtt_ms[i])),
+                repr(float(ev.inference_ms[i])),
+                repr(float(ev.queue_ms[i])),
+                repr(float(ev.latency_ms[i])),
+                repr(float(inst.deadline_ms[i])),
+                repr(float(ev.energy_mj[i])),
+                repr(float(inst.device_local_mj[i])),
+                repr(float(ev.saving_mj_per_s[i])),
+                int(ev.feasible[i]),
+            ]
+        )
+    atomic_write_text(path, buf.getvalue())
 
 
 def _cmd_pareto(args: argparse.Namespace) -> int:

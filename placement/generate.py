@@ -133,6 +133,29 @@ def _draw_rtt(rng: np.random.Generator, mode: str, size: int | tuple[int, ...]) 
     return rng.choice(samples, size=size, replace=True)
 
 
+#: Entries of the AP x node RTT matrix drawn per chunk (fixed, so the stream does not
+#: depend on whether a progress bar is shown).
+RTT_CHUNK = 1 << 22
+
+
+def _draw_rtt_matrix(rng: np.random.Generator, mode: str, rows: int, cols: int) -> np.ndarray:
+    """Draw the ``rows x cols`` RTT matrix in fixed-size row chunks, with a progress bar
+    when it is large (tens of millions of entries take seconds)."""
+    out = np.empty((rows, cols))
+    if cols == 0 or rows == 0:
+        return out
+    per = max(1, RTT_CHUNK // cols)
+    starts = range(0, rows, per)
+    if rows * cols > 4 * RTT_CHUNK:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="drawing RTT matrix", unit="chunk", leave=False)
+    for r0 in starts:
+        r1 = min(rows, r0 + per)
+        out[r0:r1] = _draw_rtt(rng, mode, (r1 - r0, cols))
+    return out
+
+
 def semester_profile(slot: int) -> float:
     """Synthetic LRZ client density in [0.05, 1] for 15-min slot ``slot`` (0 = Monday 00:00
     of a lecture week): a day curve (09–17 h peak), weekends at 15 %, and a semester
@@ -283,7 +306,7 @@ def generate(
     slope = np.array([tiers[t]["queue_slope_ms"] for t in node_tier], dtype=float)
     icpt = np.array([tiers[t]["queue_intercept_ms"] for t in node_tier], dtype=float)
 
-    rtt_ms = _draw_rtt(rng, rtt, (A, J)) if J else np.zeros((A, 0))
+    rtt_ms = _draw_rtt_matrix(rng, rtt, A, J)
     if n_t1:
         rtt_ms[t1_ap, np.arange(n_t1)] = 1.0  # co-located T1 node: 1 ms
 

@@ -202,3 +202,19 @@ def test_unwritable_output_exit_2(tmp_path, data_dir, capsys):
         == 2
     )
     assert blocker.read_text() == "x"
+
+
+def test_devices_csv(tmp_path, data_dir):
+    """`evaluate --devices-csv` writes one row per device with the evaluator's values."""
+    sol = tmp_path / "s.json"
+    assert (
+        main(["solve", str(data_dir / "tiny.json"), "--method", "cloud", "-o", str(sol), "--quiet"])
+        == 0
+    )
+    out = tmp_path / "d.csv"
+    assert main(["evaluate", str(data_dir / "tiny.json"), str(sol), "--devices-csv", str(out)]) == 0
+    rows = out.read_text().splitlines()
+    assert len(rows) == 6 and rows[0].startswith("device,kind,target,tier")
+    # device 0 goes to the Wi-Fi cloud: 2.4 + 30 + 5 = 37.4 ms
+    assert rows[1].split(",")[1] == "cloud" and float(rows[1].split(",")[8]) == pytest.approx(37.4)
+    assert rows[5].split(",")[1] == "local" and rows[5].split(",")[-1] == "1"
