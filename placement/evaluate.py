@@ -118,7 +118,7 @@ class Assignment:
         code = {n: c for c, n in enumerate(KIND_NAMES)}
         k = np.empty(len(kinds), np.int8)
         for i, v in enumerate(kinds):
-            if v not in code:
+            if not isinstance(v, str) or v not in code:
                 raise InputError(
                     f"entry {i} must be one of local, edge, cloud; got {v!r}",
                     field="assignment.kind",
@@ -126,7 +126,7 @@ class Assignment:
             k[i] = code[v]
         t = np.empty(len(targets), np.int64)
         for i, v in enumerate(targets):
-            if isinstance(v, bool) or not isinstance(v, int):
+            if isinstance(v, bool) or not isinstance(v, int) or abs(v) >= 2**62:
                 raise InputError(
                     f"entry {i} must be an integer, got {v!r}", field="assignment.target"
                 )
@@ -139,7 +139,7 @@ class Assignment:
                 )
             lte = np.zeros(len(kinds), bool)
             for i, v in enumerate(acc):
-                if v not in (None, "wifi", "lte"):
+                if not (v is None or (isinstance(v, str) and v in ("wifi", "lte"))):
                     raise InputError(
                         f"entry {i} must be 'wifi', 'lte' or null, got {v!r}",
                         field="assignment.access",

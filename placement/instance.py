@@ -156,7 +156,15 @@ class OffloadingInstance:
             ("radio.w_wifi_mj_per_ms", self.w_wifi),
             ("radio.w_lte_mj_per_ms", self.w_lte),
         ):
-            if not isinstance(w, (int, float)) or not np.isfinite(w) or w <= 0:
+            try:
+                ok = (
+                    not isinstance(w, bool)
+                    and isinstance(w, (int, float))
+                    and 0 < float(w) < float("inf")
+                )
+            except OverflowError:
+                ok = False
+            if not ok:
                 raise InputError(f"must be a finite number > 0, got {w!r}", field=fname)
         s(self, "w_wifi", float(self.w_wifi))
         s(self, "w_lte", float(self.w_lte))

@@ -69,9 +69,18 @@ def _num_list(
         if integer:
             if isinstance(v, float) and not v.is_integer():
                 raise InputError(f"entry {k} must be an integer, got {v!r}", field=fname)
+            if abs(v) >= 2**62:
+                raise InputError(f"entry {k} is out of the integer range, got {v!r}", field=fname)
             out[k] = int(v)
         else:
-            out[k] = float(v)
+            try:
+                out[k] = float(v)
+            except OverflowError:
+                raise InputError(
+                    f"entry {k} must be finite, got a number too large", field=fname
+                ) from None
+            if not math.isfinite(out[k]):
+                raise InputError(f"entry {k} must be finite, got {v!r}", field=fname)
     return out
 
 

@@ -126,3 +126,44 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, tiny, monkeypatch):
         placement.write_instance(tiny.replace(name="other"), path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json"]
+
+
+def test_fuzzed_instances_never_crash(tmp_path, data_dir):
+    """Random type/value mutations of a valid file give exit 0 or 2 (naming a field), never 1."""
+    import contextlib
+    import copy
+    import io
+    import random
+
+    from placement.cli import main
+
+    base = json.loads((data_dir / "tiny.json").read_text())
+    values = [None, "x", [], {}, -1, 0, 1.5, 10**30, True, [[1]], [None], ["a"], 1e308, [1, 2], {"a": 1}]
+
+    def paths(d, pre=()):
+        if isinstance(d, dict):
+            for k, v in d.items():
+                yield pre + (k,)
+                yield from paths(v, pre + (k,))
+        elif isinstance(d, list):
+            for i, v in enumerate(d[:3]):
+                yield pre + (i,)
+                yield from paths(v, pre + (i,))
+
+    all_paths = list(paths(base))
+    rng = random.Random(20261122)
+    path = tmp_path / "f.json"
+    for _ in range(400):
+        d = copy.deepcopy(base)
+        p = rng.choice(all_paths)
+        cur = d
+        for k in p[:-1]:
+            cur = cur[k]
+        cur[p[-1]] = rng.choice(values)
+        path.write_text(json.dumps(d))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            rc = main(["solve", str(path), "--method", "cloud", "--quiet"])
+        assert rc in (0, 2), (p, err.getvalue())
+        if rc == 2:
+            assert "field '" in err.getvalue() or "top level" in err.getvalue(), (p, err.getvalue())
