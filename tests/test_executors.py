@@ -1,0 +1,35 @@
+"""map_jobs runs the same jobs on every backend and keeps the input order."""
+
+from __future__ import annotations
+
+import pytest
+
+from placement import InputError
+from placement.executors import map_jobs
+
+
+def _power(x: int, p: int) -> int:
+    return x**p
+
+
+@pytest.mark.parametrize("backend", ["serial", "thread", "process"])
+def test_backends_agree_and_keep_order(backend):
+    """Every backend returns func(*job) in input order."""
+    jobs = [(k, 2) for k in range(7)]
+    assert map_jobs(_power, jobs, backend=backend, workers=2) == [k * k for k in range(7)]
+
+
+def test_dask_backend_when_installed():
+    """The dask backend gives the same results on a local cluster (skipped without dask)."""
+    pytest.importorskip("dask.distributed")
+    assert map_jobs(_power, [(3, 3), (2, 5)], backend="dask", workers=1) == [27, 32]
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"), [({"backend": "mpi"}, "backend"), ({"workers": 0}, "workers")]
+)
+def test_bad_parameters(kw, field):
+    """Unknown backends and workers < 1 are rejected with the parameter named."""
+    with pytest.raises(InputError) as info:
+        map_jobs(_power, [(1, 1)], **kw)
+    assert info.value.field == field
