@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import operator
+
 import pytest
 
 from placement import InputError
 from placement.executors import map_jobs
 
-
-def _power(x: int, p: int) -> int:
-    return x**p
+# a stdlib function: picklable by reference and importable in every worker process
+_power = operator.pow
 
 
 @pytest.mark.parametrize("backend", ["serial", "thread", "process"])
