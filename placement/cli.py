@@ -326,6 +326,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
         if getattr(args, k) is not None
     }
+    from .methods import METHODS
+
+    accepted = METHODS[args.method].params
+    ignored = sorted(k for k in params if k not in accepted)
+    if ignored:  # the CLI's flags are shared by all methods; the API stays strict
+        flags = ", ".join("--" + k.replace("_", "-") for k in ignored)
+        print(f"note: method {args.method!r} ignores {flags}", file=sys.stderr)
+        params = {k: v for k, v in params.items() if k in accepted}
     res = solve(inst, method=args.method, seed=args.seed, **params)
     if args.output:
         write_solution(inst, res, args.output)

@@ -218,3 +218,24 @@ def test_devices_csv(tmp_path, data_dir):
     # device 0 goes to the Wi-Fi cloud: 2.4 + 30 + 5 = 37.4 ms
     assert rows[1].split(",")[1] == "cloud" and float(rows[1].split(",")[8]) == pytest.approx(37.4)
     assert rows[5].split(",")[1] == "local" and rows[5].split(",")[-1] == "1"
+
+
+def test_solve_ignores_flags_a_method_does_not_take(tmp_path, data_dir, capsys):
+    """Shared CLI flags a method does not take are ignored with a note, not an error."""
+    out = tmp_path / "s.json"
+    argv = [
+        "solve",
+        str(data_dir / "tiny.json"),
+        "--method",
+        "cloud",
+        "--threads",
+        "2",
+        "--kappa",
+        "3",
+        "-o",
+        str(out),
+    ]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "ignores --kappa, --threads" in err
+    assert json.loads(out.read_text())["params"] == {}
