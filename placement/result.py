@@ -130,7 +130,5 @@ class Result:
         bnd = "-" if self.bound is None else f"{self.bound:.6g}"
         gap = self.gap
         g = "-" if gap is None else f"{100 * gap:.3f}%"
-        return (
-            f"{self.method}: status={self.status} objective={obj} bound={bnd} gap={g} "
-            f"runtime={self.runtime:.3f}s"
-        )
+        rt = f"{1000 * self.runtime:.3g} ms" if self.runtime < 1 else f"{self.runtime:.3f} s"
+        return f"{self.method}: status={self.status} objective={obj} bound={bnd} gap={g} runtime={rt}"
