@@ -46,6 +46,11 @@ KIND_LOCAL = 0
 KIND_EDGE = 1
 KIND_CLOUD = 2
 
+#: Relative slack of the key-based pruning: a key may be rounded differently from the
+#: exact score (it multiplies by alpha/eps where the score divides), so candidates
+#: within this margin of the incumbent are scored exactly.
+KEY_RTOL = 1e-12
+
 #: Look-ahead codes of :func:`nimbus_kernel`.
 LOOKAHEAD_EXACT = 0
 LOOKAHEAD_PAPER = 1
@@ -342,11 +347,14 @@ def nimbus_kernel(
             # range the loop reads contiguous arrays and vectorises.
             if contiguous:
                 row = rtt[a, base : base + n_nodes]
+                # multiply by alpha/eps instead of dividing per node: the key only
+                # prunes (KEY_RTOL below absorbs the different rounding)
+                ae = alpha / eps
                 for k in range(n_alive):
                     net = up + row[k]
                     lat = net + inf_s[k] + qnext_s[k]
                     ok = (net < eps) & (thr_s[k] < eps) & (lat <= eps) & (w_wifi * net <= bud)
-                    kc = alpha * lat / eps + lbl_s[k]
+                    kc = ae * lat + lbl_s[k]
                     key[k] = kc if ok else np.inf
             else:
                 for k in range(n_alive):
@@ -422,6 +430,7 @@ def nimbus_kernel(
             ml = maxload(j, eps, node_inf, slope, intercept, table, tlen, cap)
             s0 = alpha * lat / eps + beta * load[j] / (ml if ml > 0 else 1)
             best_score = np.inf
+            s0 = s0 + KEY_RTOL * abs(s0)
             for c in range(f):
                 if key[c] <= s0:
                     j = alive[c] if fused else feas[c]
