@@ -188,7 +188,11 @@ def _substrate(
         hub = max(sites, key=lambda s: (g.degree[s], s))
         nodes.append(cloud)
         links.append(Link(f"mec:{hub}", "cloud", 100000.0, 20.0))
-        n_rsu = max(2, n_nodes - len(sites) - 1)
+        # roadside units hang off each site as a street: a chain of RSUs, each also
+        # wired to its site's MEC server, so the RSUs of a site are within 2 hops
+        # (detectors, workers and broadcasters of one request sit near each other);
+        # at least 3 RSUs per site so every use case finds its sensors
+        n_rsu = max(3 * len(sites), n_nodes - len(sites) - 1)
         per_site: dict[str, list[str]] = {s: [] for s in sites}
         for k in range(n_rsu):
             s = sites[k % len(sites)]
@@ -196,7 +200,9 @@ def _substrate(
             nodes.append(nd)
             rsus.append(nd.name)
             chain = per_site[s]
-            links.append(Link(chain[-1] if chain else f"mec:{s}", nd.name, 1000.0, 0.5))
+            if chain:
+                links.append(Link(chain[-1], nd.name, 1000.0, 0.5))
+            links.append(Link(f"mec:{s}", nd.name, 1000.0, 0.5))
             chain.append(nd.name)
     else:
         raise InputError(f"unknown substrate {substrate!r} (grid or zoo:NAME)", field="substrate")

@@ -68,3 +68,11 @@ def test_generator_rejects_nonsense(kw, field):
     with pytest.raises(InputError) as ei:
         generate_pipeline(args.pop("use_case"), args.pop("nodes"), args.pop("requests"), **args)
     assert ei.value.field == field
+
+
+@pytest.mark.parametrize("graph", ["Abilene", "Nsfnet"])
+@pytest.mark.parametrize("use_case", ["car-crash", "black-ice", "smart-parking", "mixed"])
+def test_zoo_substrate_hosts_every_use_case(graph, use_case):
+    """Every use case finds its sensors on a Topology-Zoo substrate (RSUs of a site within 2 hops)."""
+    inst = generate_pipeline(use_case, 30, 8, substrate=f"zoo:{graph}", seed=2)
+    assert len(inst.requests) == 8
