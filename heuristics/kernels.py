@@ -51,6 +51,14 @@ KIND_CLOUD = 2
 #: within this margin of the incumbent are scored exactly.
 KEY_RTOL = 1e-12
 
+#: Deadline buckets of the load-term lower bound: the devices of a call are split by
+#: deadline into this many equal-width ranges, each with its own bound (a tighter
+#: bound leaves fewer candidates to score exactly).
+LBL_BUCKETS = 16
+
+#: Bit pattern of +inf (keys are >= +0, so their int64 bits order like their values).
+INF_BITS = np.int64(0x7FF0000000000000)
+
 #: Look-ahead codes of :func:`nimbus_kernel`.
 LOOKAHEAD_EXACT = 0
 LOOKAHEAD_PAPER = 1
@@ -165,13 +173,63 @@ def _refresh(j, load, min_slack, slope, intercept, table, tlen, cap, qnext, thr)
         thr[j] = np.inf
 
 
-@njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _refresh_lb(j, load, beta, mlhi, lbl):
-    """Recompute the load-term lower bound ``lbl[j] = beta·n_j / mlhi[j]``."""
-    if mlhi[j] > 0:
-        lbl[j] = beta * load[j] / mlhi[j]
-    else:
-        lbl[j] = 0.0
+@njit(nogil=True, cache=True, error_model="numpy")
+def _bucket_bounds(nodes, edges, node_inf, slope, intercept, table, tlen, cap, inv_ml):
+    """``inv_ml[b, j] <= 1 / max(maxload(j, e), 1)`` for every budget ``e <= edges[b]``.
+
+    Linear nodes (slope > 0, no table): ``maxload(j, e) <= min(cap_j, x)`` with
+    ``x = (edges[b] - inference_j - intercept_j) / slope_j`` (the floor and the
+    clamp only lower it), so ``1 / max(min(cap_j, x), 1)`` bounds it from below —
+    a branch-free loop that vectorises. Other nodes take the exact ``maxload`` at
+    the bucket edge (``maxload`` grows with the budget).
+    """
+    for b in range(edges.shape[0]):
+        e = edges[b]
+        for k in range(nodes.shape[0]):
+            j = nodes[k]
+            x = (e - node_inf[j] - intercept[j]) / slope[j]
+            c = np.float64(cap[j])
+            x = c if x > c else x
+            x = 1.0 if x < 1.0 else x
+            inv_ml[b, j] = 1.0 / x
+        for k in range(nodes.shape[0]):
+            j = nodes[k]
+            if tlen[j] > 0 or not slope[j] > 0.0:
+                m = maxload(j, e, node_inf, slope, intercept, table, tlen, cap)
+                inv_ml[b, j] = 1.0 / (m if m > 0 else 1)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _scan_packed(row, inf_s, qnext_s, thr_s, load_s, inv_s, key, up, eps, bud, w, ae, beta, n, shift):
+    """The fused filter of the contiguous κ = 0 path, one vectorised pass.
+
+    ``key[k]`` = ``ae·L + beta·n_k·inv_s[k]`` where node ``k`` passes the filter,
+    the exact look-ahead and the newcomer's own checks, else ``+inf``. Returns the minimum of
+    the keys' bit patterns (keys are >= +0, so their int64 bits order like the
+    values) with the low ``shift`` bits replaced by the index: ``>= INF_BITS`` when
+    no node passes, else the low bits name a node of (nearly) smallest key.
+    """
+    m = INF_BITS
+    low = (np.int64(1) << shift) - 1
+    for k in range(n):
+        net = up + row[k]
+        lat = net + inf_s[k] + qnext_s[k]
+        ok = (net < eps) & (thr_s[k] < eps) & (lat <= eps) & (w * net <= bud)
+        kc = ae * lat + beta * load_s[k] * inv_s[k]
+        v = kc if ok else np.inf
+        key[k] = v
+        p = (np.float64(v).view(np.int64) & ~low) | k
+        m = p if p < m else m
+    return m
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _count_le(key, n, s):
+    """Number of ``key[:n] <= s`` (vectorised)."""
+    c = 0
+    for k in range(n):
+        c += key[k] <= s
+    return c
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
@@ -281,20 +339,29 @@ def nimbus_kernel(
     # With them the exact filter is two comparisons per node.
     qnext = np.empty(n_all, dtype=np.float64)
     thr = np.empty(n_all, dtype=np.float64)
-    # lbl[j] = beta·n_j / maxload(j, largest deadline): a lower bound of the load
-    # term of every device of this call (maxload grows with the budget), used to
-    # skip nodes that cannot beat the incumbent without computing their score.
-    mlhi = np.zeros(n_all, dtype=np.int64)
-    lbl = np.zeros(n_all, dtype=np.float64)
+    # beta·n_j·inv_ml[b, j] <= beta·n_j / max(maxload(j, ε), 1) for every device of
+    # deadline bucket b (ε <= edges[b]; maxload grows with the budget): a lower bound
+    # of the load term, used to skip nodes that cannot beat the incumbent without
+    # computing their score.
+    eps_min = np.inf
     eps_max = 0.0
     for oi in range(order.shape[0]):
-        if deadline[order[oi]] > eps_max:
-            eps_max = deadline[order[oi]]
+        e = deadline[order[oi]]
+        if e > eps_max:
+            eps_max = e
+        if e < eps_min:
+            eps_min = e
+    n_b = LBL_BUCKETS
+    edges = np.full(n_b, eps_max)
+    width = (eps_max - eps_min) / n_b if eps_max > eps_min else 0.0
+    inv_width = 1.0 / width if width > 0.0 else 0.0
+    for b in range(n_b - 1):
+        if width > 0.0:
+            edges[b] = eps_min + (b + 1) * width
+    inv_ml = np.empty((n_b, n_all), dtype=np.float64)
+    _bucket_bounds(nodes, edges, node_inf, slope, intercept, table, tlen, cap, inv_ml)
     for k in range(n_nodes):
-        j = nodes[k]
-        mlhi[j] = maxload(j, eps_max, node_inf, slope, intercept, table, tlen, cap)
-        _refresh(j, load, min_slack, slope, intercept, table, tlen, cap, qnext, thr)
-        _refresh_lb(j, load, beta, mlhi, lbl)
+        _refresh(nodes[k], load, min_slack, slope, intercept, table, tlen, cap, qnext, thr)
     feas = np.empty(n_nodes, dtype=np.int64)
     key = np.empty(n_nodes, dtype=np.float64)
     # κ = 0 with the exact look-ahead: no sampling, so the newcomer's own checks can
@@ -317,7 +384,11 @@ def nimbus_kernel(
     inf_s = node_inf[base : base + n_nodes]
     qnext_s = qnext[base : base + n_nodes]
     thr_s = thr[base : base + n_nodes]
-    lbl_s = lbl[base : base + n_nodes]
+    load_s = load[base : base + n_nodes]
+    # index bits of the packed minimum of :func:`_scan_packed`
+    shift = 1
+    while (np.int64(1) << shift) < n_nodes:
+        shift += 1
     alive = np.empty(n_nodes, dtype=np.int64)
     n_alive = 0
     for k in range(n_nodes):
@@ -335,6 +406,11 @@ def nimbus_kernel(
         eps = deadline[i]
         up = upload[i]
         bud = budget[i]
+        b = np.int64((eps - eps_min) * inv_width)
+        if b > n_b - 1:
+            b = n_b - 1
+        while b < n_b - 1 and edges[b] < eps:  # rounding guard: eps <= edges[b]
+            b += 1
         if oi + 1 < n_order:  # start loading the next device's RTT row
             a_next = device_ap[order[oi + 1]]
             for c in range(0, n_pf, 8):
@@ -346,25 +422,35 @@ def nimbus_kernel(
             # look-ahead or the newcomer's own checks fail. With a contiguous ``nodes``
             # range the loop reads contiguous arrays and vectorises.
             if contiguous:
-                row = rtt[a, base : base + n_nodes]
                 # multiply by alpha/eps instead of dividing per node: the key only
                 # prunes (KEY_RTOL below absorbs the different rounding)
-                ae = alpha / eps
-                for k in range(n_alive):
-                    net = up + row[k]
-                    lat = net + inf_s[k] + qnext_s[k]
-                    ok = (net < eps) & (thr_s[k] < eps) & (lat <= eps) & (w_wifi * net <= bud)
-                    kc = ae * lat + lbl_s[k]
-                    key[k] = kc if ok else np.inf
+                pm = _scan_packed(
+                    rtt[a, base : base + n_nodes],
+                    inf_s,
+                    qnext_s,
+                    thr_s,
+                    load_s,
+                    inv_ml[b, base : base + n_nodes],
+                    key,
+                    up,
+                    eps,
+                    bud,
+                    w_wifi,
+                    alpha / eps,
+                    beta,
+                    n_alive,
+                    shift,
+                )
+                c0 = -1 if pm >= INF_BITS else np.int64(pm & ((np.int64(1) << shift) - 1))
             else:
                 for k in range(n_alive):
                     j = alive[k]
                     net = up + rtt[a, j]
                     lat = net + node_inf[j] + qnext[j]
                     ok = (net < eps) & (thr[j] < eps) & (lat <= eps) & (w_wifi * net <= bud)
-                    kc = alpha * lat / eps + lbl[j]
+                    kc = alpha * lat / eps + beta * load[j] * inv_ml[b, j]
                     key[k] = kc if ok else np.inf
-            c0 = _argmin4(key, n_alive)
+                c0 = _argmin4(key, n_alive)
             if c0 >= 0:
                 f = n_alive  # key[k] = +inf marks the infeasible nodes
         else:
@@ -420,7 +506,7 @@ def nimbus_kernel(
                 for c in range(f):
                     j = feas[c]
                     lat = up + rtt[a, j] + node_inf[j] + qnext[j]
-                    kc = alpha * lat / eps + lbl[j]
+                    kc = alpha * lat / eps + beta * load[j] * inv_ml[b, j]
                     key[c] = kc
                     if kc < kmin:
                         kmin = kc
@@ -431,17 +517,27 @@ def nimbus_kernel(
             s0 = alpha * lat / eps + beta * load[j] / (ml if ml > 0 else 1)
             best_score = np.inf
             s0 = s0 + KEY_RTOL * abs(s0)
-            for c in range(f):
-                if key[c] <= s0:
-                    j = alive[c] if fused else feas[c]
-                    net = up + rtt[a, j]
-                    lat = net + node_inf[j] + qnext[j]
-                    ml = maxload(j, eps, node_inf, slope, intercept, table, tlen, cap)
-                    score = alpha * lat / eps + beta * load[j] / (ml if ml > 0 else 1)
-                    if score < best_score:
-                        best_score = score
-                        best = j
-                        best_net = net
+            # Usually c0 is the only candidate with key <= s0 (a vectorised count
+            # says so); otherwise score those, in order, and stop after the last.
+            todo = _count_le(key, f, s0)
+            if todo == 1:
+                best = j
+                best_net = up + rtt[a, j]
+            else:
+                for c in range(f):
+                    if key[c] <= s0:
+                        j = alive[c] if fused else feas[c]
+                        net = up + rtt[a, j]
+                        lat = net + node_inf[j] + qnext[j]
+                        ml = maxload(j, eps, node_inf, slope, intercept, table, tlen, cap)
+                        score = alpha * lat / eps + beta * load[j] / (ml if ml > 0 else 1)
+                        if score < best_score:
+                            best_score = score
+                            best = j
+                            best_net = net
+                        todo -= 1
+                        if todo == 0:
+                            break
         if best >= 0:
             kind[i] = KIND_EDGE
             target[i] = best
@@ -452,7 +548,6 @@ def nimbus_kernel(
             if best_net > max_net[best]:
                 max_net[best] = best_net
             _refresh(best, load, min_slack, slope, intercept, table, tlen, cap, qnext, thr)
-            _refresh_lb(best, load, beta, mlhi, lbl)
             if prune and thr[best] == np.inf:
                 p = 0
                 while alive[p] != best:

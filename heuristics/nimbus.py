@@ -37,6 +37,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from numbers import Integral, Real
 from typing import Any
 
@@ -173,6 +174,16 @@ class KernelData:
     tlen: np.ndarray
     cap: np.ndarray
 
+    @cached_property
+    def all_devices(self) -> np.ndarray:
+        """``0..N-1`` (read-only int64): the instance device order."""
+        return _ro(np.arange(self.n_devices, dtype=np.int64))
+
+    @cached_property
+    def all_nodes(self) -> np.ndarray:
+        """``0..J-1`` (read-only int64): every edge node."""
+        return _ro(np.arange(self.n_nodes, dtype=np.int64))
+
     @classmethod
     def from_instance(cls, inst: OffloadingInstance) -> KernelData:
         """The arrays of ``inst`` (Wi-Fi failover: nearest feasible cloud).
@@ -255,17 +266,34 @@ class KernelState:
     @classmethod
     def empty(cls, n_devices: int, n_nodes: int) -> KernelState:
         """A state with empty nodes and every device local."""
+        min_slack = np.empty(n_nodes)
+        min_slack.fill(np.inf)
+        target = np.empty(n_devices, dtype=np.int64)
+        target.fill(-1)
         return cls(
             load=np.zeros(n_nodes, dtype=np.int64),
-            min_slack=np.full(n_nodes, np.inf),
+            min_slack=min_slack,
             max_net=np.zeros(n_nodes),
             kind=np.zeros(n_devices, dtype=np.int8),
-            target=np.full(n_devices, -1, dtype=np.int64),
+            target=target,
         )
 
-    def assignment(self) -> Assignment:
-        """The Wi-Fi :class:`~placement.evaluate.Assignment` of the current state."""
-        return Assignment.from_arrays(self.kind.copy(), self.target.copy())
+    def assignment(self, *, copy: bool = True) -> Assignment:
+        """The Wi-Fi :class:`~placement.evaluate.Assignment` of the current state.
+
+        ``copy=False`` hands the state's own ``kind`` / ``target`` arrays over (they
+        become read-only): for a state that is discarded afterwards.
+        """
+        if copy:
+            return Assignment.from_arrays(self.kind.copy(), self.target.copy())
+        return Assignment.from_arrays(self.kind, self.target)
+
+
+def _index_array(a: np.ndarray) -> np.ndarray:
+    """``a`` as a read-only C-contiguous int64 array (no copy when it is one already)."""
+    if a.dtype == np.int64 and not a.flags.writeable and a.flags.c_contiguous:
+        return a
+    return _ro(a.astype(np.int64, copy=False))
 
 
 def run_nimbus(
@@ -279,8 +307,8 @@ def run_nimbus(
     """Run :func:`kernels.nimbus_kernel` on ``order`` × ``nodes``; return edge placements."""
     return int(
         kernels.nimbus_kernel(
-            _ro(order.astype(np.int64, copy=False)),
-            _ro(nodes.astype(np.int64, copy=False)),
+            _index_array(order),
+            _index_array(nodes),
             data.device_ap,
             data.upload,
             data.deadline,
@@ -314,8 +342,8 @@ def run_greedy(
     """Run :func:`kernels.greedy_kernel`; return edge placements."""
     return int(
         kernels.greedy_kernel(
-            _ro(order.astype(np.int64, copy=False)),
-            _ro(nodes.astype(np.int64, copy=False)),
+            _index_array(order),
+            _index_array(nodes),
             data.device_ap,
             data.upload,
             data.deadline,
@@ -408,7 +436,7 @@ def draw_slice(
     is used) skips the Generator and returns seed 0.
     """
     if not needed:
-        return 0, np.ascontiguousarray(devices, dtype=np.int64)
+        return 0, devices
     rng = np.random.default_rng(seq)
     prng_seed = int(rng.integers(0, 2**63))
     if order == "random":
@@ -465,12 +493,11 @@ def solve_nimbus(
     state = KernelState.empty(data.n_devices, data.n_nodes)
     needed = params.kappa > 0 or params.order == "random"
     seq = slice_streams(seed, 1)[0] if needed else None
-    prng_seed, dev_order = draw_slice(seq, np.arange(data.n_devices), params.order, needed)
-    nodes = np.arange(data.n_nodes, dtype=np.int64)
+    prng_seed, dev_order = draw_slice(seq, data.all_devices, params.order, needed)
     t1 = time.perf_counter()
-    placed = run_nimbus(data, state, dev_order, nodes, params, prng_seed)
+    placed = run_nimbus(data, state, dev_order, data.all_nodes, params, prng_seed)
     t2 = time.perf_counter()
-    assignment = state.assignment()
+    assignment = state.assignment(copy=False)
     runtime = time.perf_counter() - t0
     return RawSolution(
         assignment,
@@ -519,12 +546,11 @@ def solve_greedy(
     state = KernelState.empty(data.n_devices, data.n_nodes)
     needed = params.order == "random"
     seq = slice_streams(seed, 1)[0] if needed else None
-    _, dev_order = draw_slice(seq, np.arange(data.n_devices), params.order, needed)
-    nodes = np.arange(data.n_nodes, dtype=np.int64)
+    _, dev_order = draw_slice(seq, data.all_devices, params.order, needed)
     t1 = time.perf_counter()
-    placed = run_greedy(data, state, dev_order, nodes, params.kappa)
+    placed = run_greedy(data, state, dev_order, data.all_nodes, params.kappa)
     t2 = time.perf_counter()
-    assignment = state.assignment()
+    assignment = state.assignment(copy=False)
     runtime = time.perf_counter() - t0
     return RawSolution(
         assignment,

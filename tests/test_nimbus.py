@@ -136,6 +136,27 @@ def test_maxload_matches_brute_force():
             assert got == expect, (j, budget)
 
 
+def test_bucket_bounds_are_lower_bounds_of_the_load_term():
+    """inv_ml[b, j] never exceeds 1 / max(maxload(j, e), 1) for a budget e up to the bucket edge."""
+    for case in range(12):
+        inst = ref.random_instance(case, n_devices=30)
+        table, tlen = inst.queue_table_padded
+        cap = inst.node_capacity.astype(np.int64)
+        slope = inst.node_queue_slope_ms.copy()
+        slope[::4] = 0.0  # constant-queue nodes take the exact branch
+        nodes = np.arange(inst.n_nodes, dtype=np.int64)
+        edges = np.array([30.0, 45.0, 70.0, 120.0, 400.0])
+        inv = np.empty((edges.shape[0], inst.n_nodes))
+        args = (inst.node_inference_ms, slope, inst.node_queue_intercept_ms, table, tlen, cap)
+        kernels._bucket_bounds(nodes, edges, *args, inv)
+        for b, top in enumerate(edges):
+            for e in np.linspace(0.0, top, 41):
+                for j in range(inst.n_nodes):
+                    m = kernels.maxload(j, e, *args)
+                    assert inv[b, j] <= 1.0 / max(m, 1) * (1 + 1e-15), (case, b, e, j)
+                    assert inv[b, j] > 0.0
+
+
 # --------------------------------------------------------------------- parity
 @pytest.mark.parametrize("case", range(N_PARITY))
 def test_nimbus_kernel_equals_python_reference(case):
@@ -173,6 +194,27 @@ def test_parity_on_config_c(inst_c, kappa, lookahead):
         ref.RefInstance(inst_c), seed=4, kappa=kappa, lookahead=lookahead, order="random"
     )
     assert _same(raw, kind, target)
+
+
+def test_parity_with_more_than_256_nodes():
+    """On A-C0 (560 nodes: the packed index of the scan needs 10 bits) kernel and reference agree."""
+    inst = placement.generate("A-C0", devices=300, seed=5)
+    r = ref.RefInstance(inst)
+    for kw in ({}, {"kappa": 10, "lookahead": "paper", "order": "random"}):
+        raw = solve_nimbus(inst, seed=2, **kw)
+        kind, target = ref.nimbus(r, seed=2, **kw)
+        assert _same(raw, kind, target)
+        assert raw.statistics["edge_placed"] == int((raw.assignment.kind == 1).sum()) > 100
+
+
+def test_parity_when_every_deadline_is_equal():
+    """With one deadline for all devices (a single deadline bucket) kernel and reference agree."""
+    for case in range(8):
+        base = ref.random_instance(case)
+        inst = base.replace(device_fps=np.full(base.n_devices, 12.5))
+        raw = solve_nimbus(inst, seed=case)
+        kind, target = ref.nimbus(ref.RefInstance(inst), seed=case)
+        assert _same(raw, kind, target)
 
 
 # ----------------------------------------------------------------- invariants
