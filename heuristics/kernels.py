@@ -200,7 +200,9 @@ def _bucket_bounds(nodes, edges, node_inf, slope, intercept, table, tlen, cap, i
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _scan_packed(row, inf_s, qnext_s, thr_s, load_s, inv_s, key, up, eps, bud, w, ae, beta, n, shift):
+def _scan_packed(
+    row, inf_s, qnext_s, thr_s, load_s, inv_s, key, up, eps, bud, w, ae, beta, n, shift
+):
     """The fused filter of the contiguous κ = 0 path, one vectorised pass.
 
     ``key[k]`` = ``ae·L + beta·n_k·inv_s[k]`` where node ``k`` passes the filter,
