@@ -15,10 +15,15 @@ Numba cache directory (true compilation) and once more with that directory
 filled (cache load).
 
 The Python reference (``tests/reference_nimbus.py``) runs side by side with the
-kernel on the same instance, seed and parameters, alternating the two; the ratio
-is reference allocation time / Nimbus ``runtime`` (and / kernel-only time). The
-reference's conversion of the instance to lists is not timed, as the kernel's
-array preparation is cached per instance.
+kernel in the same process, on the same instance, seed and parameters, in two
+schedules: *interleaved blocks* (3 rounds of 5 reference runs then 25 Nimbus runs;
+each side in its steady state, medians over all its runs — the headline ratio) and
+*alternating* single runs (reference, Nimbus, reference, …: every Nimbus run starts
+with caches, TLB and branch predictors full of the reference's state, which costs
+the sub-millisecond kernel ~0.15 ms of cold misses and is the pessimistic figure).
+The ratio is reference allocation time / Nimbus ``runtime`` (and / kernel-only
+time). The reference's conversion of the instance to lists is not timed, as the
+kernel's array preparation is cached per instance.
 
 Outputs ``benchmarks/results/heuristics_speed.csv`` and ``.md`` with the machine
 (platform, CPU model, cores, numpy/numba versions, load average before and
@@ -173,18 +178,27 @@ def reference_ratio(inst, reps: int) -> dict[str, float]:
     port_ms = 1e3 * statistics.median(t_port)
     run_ms = 1e3 * statistics.median(t_run)
     kern_ms = 1e3 * statistics.median(t_kern)
-    # back to back (caches warm, as when the solver serves batches in a loop)
-    warm = [placement.solve(inst, method="nimbus", seed=s).runtime for s in range(3 * reps)]
-    warm_ms = 1e3 * statistics.median(warm)
+    # interleaved blocks: each side in its steady state (as when a solver serves batches)
+    b_ref, b_run = [], []
+    prng_seed, devices = ref.streams(0, "instance", r_inst.n_dev)
+    for _ in range(3):
+        for _ in range(5):
+            t0 = time.perf_counter()
+            ref.nimbus_alloc(r_inst, devices, prng_seed, 0, 0.7, 0.3, "exact")
+            b_ref.append(time.perf_counter() - t0)
+        b_run += [placement.solve(inst, method="nimbus", seed=s).runtime for s in range(25)]
+    bref_ms = 1e3 * statistics.median(b_ref)
+    warm_ms = 1e3 * statistics.median(b_run)
     return {
         "reference_ms": ref_ms,
         "port_ms": port_ms,
         "nimbus_ms": run_ms,
         "kernel_ms": kern_ms,
+        "reference_block_ms": bref_ms,
         "nimbus_warm_ms": warm_ms,
         "ratio_runtime": ref_ms / run_ms,
         "ratio_kernel": ref_ms / kern_ms,
-        "ratio_warm": ref_ms / warm_ms,
+        "ratio_warm": bref_ms / warm_ms,
         "port_ratio_runtime": port_ms / run_ms,
         "port_ratio_warm": port_ms / warm_ms,
     }
@@ -275,21 +289,25 @@ def write_md(path: Path, info, jit_cold, jit_cached, rows, ratios) -> None:
         "the kernel's O(1) per-node bookkeeping (minimum slack). Both give the kernel's assignment",
         "(asserted). Nimbus runtime = its allocation time (`Result.runtime`).",
         "",
-        "| instance | reference ms | port ms | Nimbus ms (alternating) | kernel ms (alternating) | "
-        "Nimbus ms (back to back) | reference / Nimbus (alternating) | reference / Nimbus "
-        "(back to back) | port / Nimbus (alternating) | port / Nimbus (back to back) |",
+        "| instance | reference ms (blocks) | Nimbus ms (blocks) | **reference / Nimbus (blocks)** | "
+        "reference ms (alternating) | Nimbus ms (alternating) | kernel ms (alternating) | "
+        "reference / Nimbus (alternating) | port ms | port / Nimbus (blocks) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in ratios.items():
         L.append(
-            f"| {name} | {_f(r['reference_ms'])} | {_f(r['port_ms'])} | {_f(r['nimbus_ms'], 3)} | "
-            f"{_f(r['kernel_ms'], 3)} | {_f(r['nimbus_warm_ms'], 3)} | {r['ratio_runtime']:.0f}× | "
-            f"{r['ratio_warm']:.0f}× | {r['port_ratio_runtime']:.0f}× | {r['port_ratio_warm']:.0f}× |"
+            f"| {name} | {_f(r['reference_block_ms'])} | {_f(r['nimbus_warm_ms'], 3)} | "
+            f"**{r['ratio_warm']:.0f}×** | {_f(r['reference_ms'])} | {_f(r['nimbus_ms'], 3)} | "
+            f"{_f(r['kernel_ms'], 3)} | {r['ratio_runtime']:.0f}× | {_f(r['port_ms'])} | "
+            f"{r['port_ratio_warm']:.0f}× |"
         )
     L += [
         "",
-        "Alternating runs evict the kernel's data from the caches (the reference touches megabytes of",
-        "Python objects in between); back-to-back runs are the steady state of a solver serving batches.",
+        "*Blocks*: 3 rounds of 5 reference runs then 25 Nimbus runs, medians per side — each in its",
+        "steady state, the comparison of two solvers serving batches. *Alternating*: one reference run",
+        "before every Nimbus run; the reference leaves megabytes of Python objects in the caches, so each",
+        "Nimbus run starts cold (~0.15 ms of misses in the interpreter, numpy and the RTT rows — a fixed",
+        "cost that weighs on a sub-millisecond allocation, not on the reference's 80 ms).",
     ]
     L += [
         "",
