@@ -568,6 +568,43 @@ def nimbus_kernel(
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
+def nearest_nodes(rtt, nodes, kk):
+    """The ``kk`` reachable nodes of ``nodes`` with the smallest RTT, per AP.
+
+    Returns ``(near, near_rtt, cnt)``: ``near[a, :cnt[a]]`` in ascending RTT (ties:
+    lower node index first, as the row is scanned in index order and the test is
+    strict) and their RTTs ``near_rtt[a, c] = rtt[a, near[a, c]]`` (read in row order
+    by Greedy, instead of scattered over the RTT matrix). Depends on the instance
+    only, so Greedy computes it once per instance.
+    """
+    n_aps = rtt.shape[0]
+    near = np.empty((n_aps, kk), dtype=np.int64)
+    near_rtt = np.empty((n_aps, kk), dtype=np.float64)
+    cnt = np.zeros(n_aps, dtype=np.int64)
+    buf_r = np.empty(kk + 1, dtype=np.float64)
+    for a in range(n_aps):
+        for p in range(kk):
+            buf_r[p] = np.inf
+        for k in range(nodes.shape[0]):
+            j = nodes[k]
+            r = rtt[a, j]
+            if r < buf_r[kk - 1]:  # inf never enters
+                p = kk - 1
+                while p > 0 and buf_r[p - 1] > r:
+                    buf_r[p] = buf_r[p - 1]
+                    near[a, p] = near[a, p - 1]
+                    p -= 1
+                buf_r[p] = r
+                near[a, p] = j
+        c = 0
+        while c < kk and buf_r[c] < np.inf:
+            near_rtt[a, c] = buf_r[c]
+            c += 1
+        cnt[a] = c
+    return near, near_rtt, cnt
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
 def greedy_kernel(
     order,
     nodes,
@@ -588,25 +625,24 @@ def greedy_kernel(
     kind,
     target,
     kappa,
+    near,
+    near_rtt,
+    near_cnt,
 ):
     """Greedy Nimbus (paper §7 (C)): κ nearest nodes, no look-ahead, α = 1, β = 0.
 
     Per device: the κ reachable nodes of ``nodes`` with the smallest RTT from its AP
-    (ties by node index; κ = 0: every reachable node, in index order; computed once
-    per AP); among those where the newcomer itself is feasible at load ``n_j + 1``
-    (cap, deadline, energy), the first with the smallest latency. Devices already
-    on the node are not checked, so they may end past their deadline. Failover as
-    :func:`nimbus_kernel`. Returns the number of devices placed on the edge.
+    (``near[a, :near_cnt[a]]`` with their RTTs ``near_rtt`` from
+    :func:`nearest_nodes`; κ = 0: every reachable node, in index order, and the
+    ``near`` tables are not read); among those where the newcomer
+    itself is feasible at load ``n_j + 1`` (cap, deadline, energy), the first with
+    the smallest latency. Devices already on the node are not checked, so they may
+    end past their deadline. Failover as :func:`nimbus_kernel`. Returns the number
+    of devices placed on the edge.
     """
     n_nodes = nodes.shape[0]
-    n_aps = rtt.shape[0]
-    kk = kappa if (kappa > 0 and kappa < n_nodes) else n_nodes
-    near = np.empty((1, 1), dtype=np.int64)
-    near_cnt = np.full(n_aps, -1, dtype=np.int64)
-    if kappa > 0:
-        near = np.empty((n_aps, kk), dtype=np.int64)
-    buf_r = np.empty(kk + 1, dtype=np.float64)
     cand = np.empty(n_nodes, dtype=np.int64)
+    cand_r = np.empty(n_nodes, dtype=np.float64)
     placed = 0
     for oi in range(order.shape[0]):
         i = order[oi]
@@ -615,34 +651,17 @@ def greedy_kernel(
         up = upload[i]
         m = 0
         if kappa > 0:
-            if near_cnt[a] < 0:
-                # κ smallest RTTs of the row, kept sorted in buf_r (ties: lower index
-                # first, as the row is scanned in index order and the test is strict).
-                for p in range(kk):
-                    buf_r[p] = np.inf
-                for k in range(n_nodes):
-                    j = nodes[k]
-                    r = rtt[a, j]
-                    if r < buf_r[kk - 1]:  # inf never enters
-                        p = kk - 1
-                        while p > 0 and buf_r[p - 1] > r:
-                            buf_r[p] = buf_r[p - 1]
-                            near[a, p] = near[a, p - 1]
-                            p -= 1
-                        buf_r[p] = r
-                        near[a, p] = j
-                cnt = 0
-                while cnt < kk and buf_r[cnt] < np.inf:
-                    cnt += 1
-                near_cnt[a] = cnt
             m = near_cnt[a]
             for c in range(m):
                 cand[c] = near[a, c]
+                cand_r[c] = near_rtt[a, c]
         else:
             for k in range(n_nodes):
                 j = nodes[k]
+                r = rtt[a, j]
                 cand[m] = j
-                m += rtt[a, j] < np.inf
+                cand_r[m] = r
+                m += r < np.inf
         best = -1
         best_score = np.inf
         bud = budget[i]
@@ -651,7 +670,7 @@ def greedy_kernel(
             n = load[j]
             if n + 1 > cap[j]:
                 continue
-            net = up + rtt[a, j]
+            net = up + cand_r[c]
             lat = net + node_inf[j] + _queue(j, n + 1, slope, intercept, table, tlen)
             if lat > eps:
                 continue
