@@ -322,10 +322,14 @@ def nimbus_kernel(
     if the exact look-ahead fails) are cached and refreshed only for the node that
     receives a device, so the exact filter is two comparisons. With κ = 0 and the
     exact look-ahead the filter and the newcomer's checks run as one branch-free
-    pass (vectorised when ``nodes`` is ``0..J-1``). The score's minimum is found
-    with a lower bound ``key = α·L/ε + β·n_j/maxload(j, ε_max) <= score``: only
-    candidates whose key does not exceed the exact score of a smallest-key
-    candidate are scored exactly. Nodes failing the exact look-ahead never pass it
+    pass (vectorised when ``nodes`` is a contiguous range), which also returns a
+    candidate of (nearly) smallest key. The score's minimum is found with a lower
+    bound ``key = α·L/ε + β·n_j·inv_ml[b, j] <= score``, where ``inv_ml[b, j] <=
+    1/max(maxload(j, ε), 1)`` for every deadline ``ε`` of bucket ``b`` (the devices'
+    deadline range split into :data:`LBL_BUCKETS` equal parts): only candidates
+    whose key does not exceed the exact score of that candidate are scored exactly
+    — usually none but itself, which a vectorised count establishes. Nodes failing
+    the exact look-ahead never pass it
     again (loads grow, slacks shrink); on slices they leave the scan list. A
     ``maxload`` of 0 in the score (possible only by rounding at a boundary) counts
     as 1.
@@ -495,10 +499,12 @@ def nimbus_kernel(
                 feas[f] = j
                 f += ok
         # Core, part 2: first minimum of score = α·L/ε + β·n/maxload(j, ε).
-        # key = α·L/ε + lbl[j] <= score (same rounding steps, an addend <= the load
-        # term), so with S0 the exact score of a candidate of smallest key, only
-        # candidates with key <= S0 can reach the minimum (or tie it earlier): those
-        # are scored exactly, in candidate order.
+        # key = α·L/ε + β·n_j·inv_ml[b, j] <= score (an addend <= the load term; the
+        # rounding differences are absorbed by KEY_RTOL), so with S0 the exact score
+        # of a candidate of (nearly) smallest key, only candidates with key <= S0 can
+        # reach the minimum (or tie it earlier): those are scored exactly, in
+        # candidate order. Any candidate would do as the one of S0 (correctness does
+        # not depend on it; a small key keeps the others few).
         best = -1
         best_net = 0.0
         if f > 0:
