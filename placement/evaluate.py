@@ -313,10 +313,9 @@ class Evaluation:
         edge = kind == KIND_EDGE
         cloud = kind == KIND_CLOUD
         local = kind == KIND_LOCAL
-        tiers = list(dict.fromkeys(("T1", "T2", "T3") + inst.tiers))
-        node_tier = np.array(inst.node_tier, dtype=object)
-        et = node_tier[self.target[edge]] if edge.any() else np.array([], dtype=object)
-        by_tier = {t: int((et == t).sum()) for t in tiers}
+        tiers = inst.metric_tiers
+        per_tier = np.bincount(inst.node_tier_code[self.target[edge]], minlength=len(tiers))
+        by_tier = {t: int(c) for t, c in zip(tiers, per_tier.tolist(), strict=True)}
         by_cloud = (
             np.bincount(self.target[cloud], minlength=inst.n_clouds).tolist()
             if inst.n_clouds

@@ -400,6 +400,19 @@ class OffloadingInstance:
         std = [t for t in STANDARD_TIERS if t in present]
         return tuple(std + sorted(present - set(STANDARD_TIERS)))
 
+    @cached_property
+    def metric_tiers(self) -> tuple[str, ...]:
+        """Tiers reported in metrics: the standard ones always, then any other present."""
+        return tuple(dict.fromkeys(STANDARD_TIERS + self.tiers))
+
+    @cached_property
+    def node_tier_code(self) -> np.ndarray:
+        """``(J,)`` index of each node's tier in :attr:`metric_tiers` (read-only)."""
+        pos = {t: k for k, t in enumerate(self.metric_tiers)}
+        code = np.array([pos[t] for t in self.node_tier], dtype=np.int64)
+        code.setflags(write=False)
+        return code
+
     def replace(self, **changes: Any) -> OffloadingInstance:
         """Return a validated copy with ``changes`` applied (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
