@@ -36,8 +36,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from placement.heuristics.mt import partition  # noqa: E402
-from placement.heuristics.nimbus import KernelData  # noqa: E402
+from placement.heuristics.offloading.mt import partition  # noqa: E402
+from placement.heuristics.offloading.nimbus import KernelData  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import placement  # noqa: E402

@@ -86,7 +86,7 @@ def machine_info() -> dict[str, str]:
 
 def jit_times() -> tuple[float, float]:
     """Seconds of (compilation with an empty cache, load from the filled cache), in subprocesses."""
-    code = "from placement.heuristics.nimbus import ensure_compiled; print(ensure_compiled())"
+    code = "from placement.heuristics.offloading.nimbus import ensure_compiled; print(ensure_compiled())"
     with tempfile.TemporaryDirectory() as d:
         env = dict(os.environ, NUMBA_CACHE_DIR=d)
         out = []

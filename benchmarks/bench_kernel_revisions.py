@@ -32,10 +32,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from placement.heuristics.offloading import nimbus as nm
 from tqdm import tqdm
 
 import placement
-from placement.heuristics import nimbus as nm
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import placement
-from placement.methods import METHODS
+from placement.registry import methods_of
 
 OUT = Path(__file__).parent / "results"
 
@@ -71,10 +71,11 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 
 def bench_build(seeds: list[int]) -> list[dict]:
     """Build paths versus solve time on config C."""
-    from placement.models.offloading import build_offloading_model, prefilter
+    from placement.models.offloading import build_matrix, build_offloading_model, prefilter
     from pyomo.contrib.solver.common.factory import SolverFactory
 
-    from placement.milp import HighsModel, build_matrix
+    from placement.backends.base import BackendParams
+    from placement.backends.highs import HighsModel
 
     rows = []
     for seed in seeds:
@@ -92,7 +93,7 @@ def bench_build(seeds: list[int]) -> list[dict]:
         t = time.perf_counter()
         hm = HighsModel(build_matrix(data))
         t_direct = time.perf_counter() - t
-        out = hm.solve(threads=1)
+        out = hm.solve(BackendParams(threads=1, mip_gap=1e-9))
         nv = data.n_variables
         solve = out.statistics["solve_time_s"]
         rows.append(
@@ -143,7 +144,7 @@ def bench_config_c(seeds: list[int]) -> tuple[list[dict], list[dict]]:
         )
         print("C", rows[-1], flush=True)
         for h in heur:
-            if not METHODS[h].is_available():
+            if not methods_of("offloading")[h].is_available():
                 continue
             kw = {"threads": 2} if h in ("mt", "2pmt") else {}
             hr = placement.solve(inst, method=h, seed=seed, **kw)

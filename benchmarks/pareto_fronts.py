@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import placement
-from placement.methods import METHODS
+from placement.registry import methods_of
 
 OUT = Path(__file__).parent / "results"
 HEURISTICS = {
@@ -44,7 +44,7 @@ def run(inst: placement.OffloadingInstance, points: int, time_limit: float, out:
     others = {}
     rows = []
     for label, m in HEURISTICS.items():
-        if not METHODS[m].is_available():
+        if not methods_of("offloading")[m].is_available():
             continue
         kw = {"threads": 2} if m in ("mt", "2pmt") else {}
         r = placement.solve(inst, method=m, seed=1, **kw)

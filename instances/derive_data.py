@@ -56,7 +56,10 @@ RTT_THRESHOLD_MS = 250.0
 LRZ_MAX_BYTES = 400 * 1024
 
 NIMBUS = {"repo": "vitcozzolino/nimbus", "commit": "b211408b8cca7ec7678b2d342cbe75df271b1fdb"}
-NETLAT = {"repo": "uofa-rzhu3/NetLatency-Data", "commit": "a5845579654bf3b7f191d2697c0de24ec485b8e9"}
+NETLAT = {
+    "repo": "uofa-rzhu3/NetLatency-Data",
+    "commit": "a5845579654bf3b7f191d2697c0de24ec485b8e9",
+}
 EUA = {"repo": "PhuLai/eua-dataset", "commit": "61238e00a6f01019c8a6ba1619675337a879a3d4"}
 
 # Device classes of the Nimbus simulator (sim/entities/mobile_agent.py, transcribed in
@@ -144,10 +147,15 @@ def derive_params(src: Path, out: Path) -> None:
         "source": {
             **NIMBUS,
             "files": [
-                "sim/data/t1_inference.pkl", "sim/data/t2_inference.pkl", "sim/data/t3_inference.pkl",
-                "sim/data/gmm_Seattle.pkl", "sim/data/gmm_PlanetLab.pkl",
-                "sim/config/hyperparams.py", "sim/entities/mobile_agent.py",
-                "sim/entities/edge_node.py", "sim/lib/common.py",
+                "sim/data/t1_inference.pkl",
+                "sim/data/t2_inference.pkl",
+                "sim/data/t3_inference.pkl",
+                "sim/data/gmm_Seattle.pkl",
+                "sim/data/gmm_PlanetLab.pkl",
+                "sim/config/hyperparams.py",
+                "sim/entities/mobile_agent.py",
+                "sim/entities/edge_node.py",
+                "sim/lib/common.py",
             ],
             "decoded_via": [
                 "shared/data/nimbus-model-params/nimbus_model_params.json",
@@ -163,23 +171,29 @@ def derive_params(src: Path, out: Path) -> None:
             ),
             "licence": "none stated (Nimbus public research data)",
             "citation": "V. Cozzolino, L. Tonetto, N. Mohan, A. Y. Ding, J. Ott, 'Nimbus: Towards "
-                        "Latency-Energy Efficient Task Offloading for AR Services', IEEE Trans. "
-                        "Cloud Computing 11(2):1530-1545, 2023, doi:10.1109/TCC.2022.3146615",
+            "Latency-Energy Efficient Task Offloading for AR Services', IEEE Trans. "
+            "Cloud Computing 11(2):1530-1545, 2023, doi:10.1109/TCC.2022.3146615",
         },
     }
-    write_text(out / "offloading_params.json", json.dumps(params, indent=2, ensure_ascii=False) + "\n")
+    write_text(
+        out / "offloading_params.json", json.dumps(params, indent=2, ensure_ascii=False) + "\n"
+    )
 
     # cloud RTT samples: value lines copied verbatim (bit-exact text)
     lines = (d / "cloud_rtt_samples_Europe_DE.csv").read_text(encoding="utf-8").splitlines()
     vals = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
     assert len(vals) == 1000
     arr = np.array([float(v) for v in vals])
-    hdr = ("# cloud RTT [ms], 1000 samples, copied verbatim from shared/data/nimbus-model-params/"
-           "cloud_rtt_samples_Europe_DE.csv (vitcozzolino/nimbus@b211408b sim/data/cloud_gm_Europe_DE.pkl); "
-           f"{(arr < 0).sum()} negative values: take abs() when sampling\n")
+    hdr = (
+        "# cloud RTT [ms], 1000 samples, copied verbatim from shared/data/nimbus-model-params/"
+        "cloud_rtt_samples_Europe_DE.csv (vitcozzolino/nimbus@b211408b sim/data/cloud_gm_Europe_DE.pkl); "
+        f"{(arr < 0).sum()} negative values: take abs() when sampling\n"
+    )
     write_text(out / "cloud_rtt_europe_de_ms.csv", hdr + "\n".join(vals) + "\n")
-    print(f"cloud RTT: n={arr.size} mean={arr.mean():.3f} std={arr.std():.3f} "
-          f"neg={(arr < 0).mean():.3f} mean|x|={np.abs(arr).mean():.3f}")
+    print(
+        f"cloud RTT: n={arr.size} mean={arr.mean():.3f} std={arr.std():.3f} "
+        f"neg={(arr < 0).mean():.3f} mean|x|={np.abs(arr).mean():.3f}"
+    )
 
 
 # --------------------------------------------------------------------------- RTT matrices
@@ -201,7 +215,15 @@ def derive_rtt(src: Path, out: Path, rng: np.random.Generator) -> list[dict]:
     d = src / "netlatency-seattle-planetlab"
     rows = []
     for key, prefix, scale in (("seattle", "Seattle", 1000.0), ("planetlab", "PlanetLab", 1.0)):
-        pos_chunks, n_total, n_diag_nonzero, n_zero_off, n_neg, n_nan, shape = [], 0, 0, 0, 0, 0, None
+        pos_chunks, n_total, n_diag_nonzero, n_zero_off, n_neg, n_nan, shape = (
+            [],
+            0,
+            0,
+            0,
+            0,
+            0,
+            None,
+        )
         n_slices = 0
         for _t, a in load_slices(d / f"{prefix}.tar.xz", prefix, scale):
             assert a.ndim == 2 and a.shape[0] == a.shape[1], a.shape
@@ -225,24 +247,45 @@ def derive_rtt(src: Path, out: Path, rng: np.random.Generator) -> list[dict]:
         qp = np.percentile(pooled, [5, 50, 95])
         qs = np.percentile(sub.astype(np.float64), [5, 50, 95])
         qall = np.percentile(pos, [5, 25, 50, 75, 95])
-        print(f"{prefix}: {n_slices} slices of {shape}, off-diagonal entries {n_total}, "
-              f"zeros {n_zero_off} ({n_zero_off / n_total:.2%}), negative {n_neg}, NaN {n_nan}, "
-              f"non-zero diagonal entries {n_diag_nonzero}")
-        print(f"  positive off-diag: n={pos.size}, p5/25/50/75/95 = "
-              + "/".join(f"{q:.1f}" for q in qall) + f" ms, max {pos.max():.1f} ms, "
-              f"> {RTT_THRESHOLD_MS:g} ms: {(pos > RTT_THRESHOLD_MS).mean():.2%}")
-        print(f"  pooled <= {RTT_THRESHOLD_MS:g} ms: n={pooled.size}, distinct values {np.unique(pooled).size}; "
-              f"p5/p50/p95 pooled = {qp[0]:.2f}/{qp[1]:.2f}/{qp[2]:.2f}, "
-              f"subsample = {qs[0]:.2f}/{qs[1]:.2f}/{qs[2]:.2f}, mean {pooled.mean():.2f} vs {sub.mean():.2f}")
-        rows.append({"name": prefix, "n_slices": n_slices, "shape": shape, "n_pooled": pooled.size,
-                     "qp": qp, "qs": qs, "mean_p": pooled.mean(), "mean_s": float(sub.mean())})
-    print("\n| dataset | pooled n (<= 250 ms) | pooled p5 / p50 / p95 [ms] | subsample n | "
-          "subsample p5 / p50 / p95 [ms] | mean pooled / subsample [ms] |")
+        print(
+            f"{prefix}: {n_slices} slices of {shape}, off-diagonal entries {n_total}, "
+            f"zeros {n_zero_off} ({n_zero_off / n_total:.2%}), negative {n_neg}, NaN {n_nan}, "
+            f"non-zero diagonal entries {n_diag_nonzero}"
+        )
+        print(
+            f"  positive off-diag: n={pos.size}, p5/25/50/75/95 = "
+            + "/".join(f"{q:.1f}" for q in qall)
+            + f" ms, max {pos.max():.1f} ms, "
+            f"> {RTT_THRESHOLD_MS:g} ms: {(pos > RTT_THRESHOLD_MS).mean():.2%}"
+        )
+        print(
+            f"  pooled <= {RTT_THRESHOLD_MS:g} ms: n={pooled.size}, distinct values {np.unique(pooled).size}; "
+            f"p5/p50/p95 pooled = {qp[0]:.2f}/{qp[1]:.2f}/{qp[2]:.2f}, "
+            f"subsample = {qs[0]:.2f}/{qs[1]:.2f}/{qs[2]:.2f}, mean {pooled.mean():.2f} vs {sub.mean():.2f}"
+        )
+        rows.append(
+            {
+                "name": prefix,
+                "n_slices": n_slices,
+                "shape": shape,
+                "n_pooled": pooled.size,
+                "qp": qp,
+                "qs": qs,
+                "mean_p": pooled.mean(),
+                "mean_s": float(sub.mean()),
+            }
+        )
+    print(
+        "\n| dataset | pooled n (<= 250 ms) | pooled p5 / p50 / p95 [ms] | subsample n | "
+        "subsample p5 / p50 / p95 [ms] | mean pooled / subsample [ms] |"
+    )
     print("| --- | ---: | --- | ---: | --- | --- |")
     for r in rows:
-        print(f"| {r['name']} ({r['n_slices']} x {r['shape'][0]}x{r['shape'][1]}) | {r['n_pooled']} | "
-              f"{r['qp'][0]:.2f} / {r['qp'][1]:.2f} / {r['qp'][2]:.2f} | {N_SUBSAMPLE} | "
-              f"{r['qs'][0]:.2f} / {r['qs'][1]:.2f} / {r['qs'][2]:.2f} | {r['mean_p']:.2f} / {r['mean_s']:.2f} |")
+        print(
+            f"| {r['name']} ({r['n_slices']} x {r['shape'][0]}x{r['shape'][1]}) | {r['n_pooled']} | "
+            f"{r['qp'][0]:.2f} / {r['qp'][1]:.2f} / {r['qp'][2]:.2f} | {N_SUBSAMPLE} | "
+            f"{r['qs'][0]:.2f} / {r['qs'][1]:.2f} / {r['qs'][2]:.2f} | {r['mean_p']:.2f} / {r['mean_s']:.2f} |"
+        )
     print()
     shutil.copyfile(d / "LICENSE", out.parent / "licenses" / "LICENSE.netlatency-data")
     return rows
@@ -281,11 +324,15 @@ def derive_lrz(src: Path, out: Path) -> None:
     header = ["ap", "building", "institute", "lat", "lon"]
     text = csv_text([header] + table)
     if len(text.encode("utf-8")) > LRZ_MAX_BYTES:
-        print(f"lrz_aps.csv would be {len(text.encode('utf-8'))} B > {LRZ_MAX_BYTES} B: dropping institute")
+        print(
+            f"lrz_aps.csv would be {len(text.encode('utf-8'))} B > {LRZ_MAX_BYTES} B: dropping institute"
+        )
         text = csv_text([[c for i, c in enumerate(row) if i != 2] for row in [header] + table])
     write_text(out / "lrz_aps.csv", text)
-    print(f"LRZ: {len(recs)} APs, lat/lon from location {n_loc}, from geocoding {n_geo}, missing {n_none}; "
-          f"{len({r['Standort'] for r in recs})} buildings")
+    print(
+        f"LRZ: {len(recs)} APs, lat/lon from location {n_loc}, from geocoding {n_geo}, missing {n_none}; "
+        f"{len({r['Standort'] for r in recs})} buildings"
+    )
 
     counts = collections.Counter(r["Standort"] for r in recs)  # ties: first occurrence in source
     top = counts.most_common()
@@ -294,10 +341,15 @@ def derive_lrz(src: Path, out: Path) -> None:
     doc = {
         "buildings": [{"standort": s, "n_aps": n} for s, n in top5],
         "rule": "the 5 `Standort` values with the most APs in full_ap_description.csv (descending count)",
-        "source": {**NIMBUS, "path": "sim/data/full_ap_description.csv",
-                   "licence": "none stated (Nimbus public research data; data owner LRZ)"},
+        "source": {
+            **NIMBUS,
+            "path": "sim/data/full_ap_description.csv",
+            "licence": "none stated (Nimbus public research data; data owner LRZ)",
+        },
     }
-    write_text(out / "lrz_top5_buildings.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    write_text(
+        out / "lrz_top5_buildings.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    )
     for s, n in top5:
         print(f"  top building: {n:4d}  {s}")
 
@@ -313,22 +365,38 @@ def derive_eua(src: Path, out: Path) -> None:
     for s in sites:
         float(s["LATITUDE"]), float(s["LONGITUDE"])
     assert len({s["SITE_ID"] for s in sites}) == 125
-    write_text(out / "eua_melbourne_sites.csv",
-               csv_text([["SiteID", "lat", "lon"]] + [[s["SITE_ID"], s["LATITUDE"], s["LONGITUDE"]] for s in sites]))
-    write_text(out / "eua_melbourne_users.csv",
-               csv_text([["lat", "lon"]] + [[u["Latitude"], u["Longitude"]] for u in users]))
+    write_text(
+        out / "eua_melbourne_sites.csv",
+        csv_text(
+            [["SiteID", "lat", "lon"]]
+            + [[s["SITE_ID"], s["LATITUDE"], s["LONGITUDE"]] for s in sites]
+        ),
+    )
+    write_text(
+        out / "eua_melbourne_users.csv",
+        csv_text([["lat", "lon"]] + [[u["Latitude"], u["Longitude"]] for u in users]),
+    )
     shutil.copyfile(d / "LICENSE", out.parent / "licenses" / "LICENSE.eua-dataset")
     n_dup_u = len(users) - len({(u["Latitude"], u["Longitude"]) for u in users})
     n_dup_s = len(sites) - len({(s["LATITUDE"], s["LONGITUDE"]) for s in sites})
-    print(f"EUA: {len(sites)} sites ({n_dup_s} duplicate coordinates), {len(users)} users "
-          f"({n_dup_u} duplicate coordinates)")
+    print(
+        f"EUA: {len(sites)} sites ({n_dup_s} duplicate coordinates), {len(users)} users "
+        f"({n_dup_u} duplicate coordinates)"
+    )
 
 
 def main() -> None:
     here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--shared", type=Path, required=True, help="shared folder (holding data/) or its data/ folder")
-    ap.add_argument("--out", type=Path, default=here, help="instances/ folder (default: next to this script)")
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        required=True,
+        help="shared folder (holding data/) or its data/ folder",
+    )
+    ap.add_argument(
+        "--out", type=Path, default=here, help="instances/ folder (default: next to this script)"
+    )
     args = ap.parse_args()
     src = args.shared / "data" if (args.shared / "data" / "README.md").exists() else args.shared
     assert (src / "nimbus-model-params").is_dir(), f"not a shared data folder: {src}"

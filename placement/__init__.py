@@ -1,7 +1,8 @@
 """placement — where computation runs in the edge–cloud.
 
 Latency–energy ε-constrained task offloading (the Nimbus problem) and VNF chain /
-edge-pipeline placement: exact Pyomo MILPs, Numba heuristics, one evaluator.
+edge-pipeline placement: exact Pyomo MILPs, Numba heuristics, one evaluator per
+problem, one :func:`solve` and one :class:`Result` for both.
 
 >>> import placement
 >>> inst = placement.generate("C", devices=200, seed=1)
@@ -14,21 +15,24 @@ from __future__ import annotations
 
 import logging
 
-from .errors import InputError, NumericalWarning, SolverUnavailableError
-from .evaluate import Assignment, Evaluation, evaluate
-from .generate import CONFIGS, generate
-from .instance import OffloadingInstance
-from .io import read_instance, write_instance
-from .pareto import ParetoFront, ParetoPoint, pareto
-from .result import Result, Status, Termination
-from .solve import read_solution, solve, write_solution
+from placement._version import __version__
+from placement.errors import InputError, NumericalWarning, SolverUnavailableError
+from placement.front import ParetoFront, ParetoPoint
+from placement.io import read_any, read_solution, write_solution
+from placement.offloading.evaluate import Assignment, Evaluation, evaluate
+from placement.offloading.generate import CONFIGS, generate
+from placement.offloading.instance import OffloadingInstance
+from placement.offloading.io import read_instance, write_instance
+from placement.pareto import pareto
+from placement.result import RawSolution, Result, Status, Termination
+from placement.solve import solve
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__version__ = "0.1.0"
 
 __all__ = [
     "CONFIGS",
+    "__version__",
     "Assignment",
     "Evaluation",
     "InputError",
@@ -36,6 +40,7 @@ __all__ = [
     "OffloadingInstance",
     "ParetoFront",
     "ParetoPoint",
+    "RawSolution",
     "Result",
     "SolverUnavailableError",
     "Status",
@@ -43,6 +48,7 @@ __all__ = [
     "evaluate",
     "generate",
     "pareto",
+    "read_any",
     "read_instance",
     "read_solution",
     "solve",

@@ -1,5 +1,5 @@
 """``python -m placement`` runs the CLI."""
 
-from .cli import main
+from placement.cli import main
 
 raise SystemExit(main())

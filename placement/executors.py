@@ -1,10 +1,11 @@
 """Where independent jobs run: serially, in threads, in processes, or on a Dask cluster.
 
-Sweeps (Pareto points, benchmark grids) and partitioned solves hand a picklable
-function and its arguments to :func:`map_jobs`; the backend is a parameter, so the
-same sweep runs on a laptop, on all cores of one machine, or on a Dask cluster
-("when one machine is not enough") without changing the caller. Results come back
-in input order; a progress bar shows on long runs.
+The one fan-out of the package: Pareto sweeps, partitioned MILPs and benchmark sweeps
+hand a picklable function and its arguments to :func:`map_jobs`; the backend is a
+parameter, so the same sweep runs on a laptop, on all cores of one machine, or on a
+Dask cluster ("when one machine is not enough") without changing the caller. A large
+object every job needs (the instance) is passed once per worker as ``shared``, not
+once per job. Results come back in input order; a progress bar shows on long runs.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ def map_jobs(
     workers: int | None = None,
     address: str | None = None,
     progress: str | None = None,
+    shared: Any = None,
 ) -> list[T]:
-    """Run ``func(*job)`` for every job and return the results in input order.
+    """Run ``func(*job)`` (``func(shared, *job)`` with ``shared``) for every job and
+    return the results in input order.
 
     Parameters
     ----------
@@ -57,6 +60,9 @@ def map_jobs(
         Dask scheduler address (``tcp://host:8786``), or ``$PLACEMENT_DASK_ADDRESS``.
     progress
         Description of a progress bar (shown when stderr is a terminal), or ``None``.
+    shared
+        An object passed as the first argument of every call, sent to each worker
+        once (process pool initializer, Dask scatter) instead of with every job.
 
     Raises
     ------
@@ -71,6 +77,12 @@ def map_jobs(
         raise InputError(f"Expected workers >= 1, got {workers}.", field="workers")
     jobs = list(jobs)
     n = len(jobs)
+    if shared is not None:
+        if backend == "process" and n > 1 and workers != 1:
+            jobs = [(func, *job) for job in jobs]
+            func = _call_with_shared  # type: ignore[assignment]
+        elif backend != "dask":
+            jobs = [(shared, *job) for job in jobs]
     bar = None
     if progress and n > 1:
         from tqdm.auto import tqdm
@@ -85,9 +97,14 @@ def map_jobs(
                     bar.update(1)
             return out
         if backend == "dask":
-            return _map_dask(func, jobs, workers, address, bar)
+            return _map_dask(func, jobs, workers, address, bar, shared)
         w = min(workers or default_workers(), n)
-        pool: Executor = ThreadPoolExecutor(w) if backend == "thread" else ProcessPoolExecutor(w)
+        if backend == "thread":
+            pool: Executor = ThreadPoolExecutor(w)
+        elif shared is not None:
+            pool = ProcessPoolExecutor(w, initializer=_set_shared, initargs=(shared,))
+        else:
+            pool = ProcessPoolExecutor(w)
         results: list[Any] = [None] * n
         with pool:
             futures = {pool.submit(func, *job): k for k, job in enumerate(jobs)}
@@ -101,12 +118,25 @@ def map_jobs(
             bar.close()
 
 
+_SHARED: Any = None
+
+
+def _set_shared(obj: Any) -> None:
+    global _SHARED
+    _SHARED = obj
+
+
+def _call_with_shared(func: Callable[..., T], *args: Any) -> T:
+    return func(_SHARED, *args)
+
+
 def _map_dask(
     func: Callable[..., T],
     jobs: list[tuple[Any, ...]],
     workers: int | None,
     address: str | None,
     bar: Any,
+    shared: Any = None,
 ) -> list[T]:
     try:
         from dask.distributed import Client, LocalCluster
@@ -126,6 +156,9 @@ def _map_dask(
         )
         client = Client(cluster)
     try:
+        if shared is not None:
+            handle = client.scatter(shared, broadcast=True)
+            jobs = [(handle, *job) for job in jobs]
         futures = [client.submit(func, *job, pure=False) for job in jobs]
         index = {f.key: k for k, f in enumerate(futures)}
         results: list[Any] = [None] * len(jobs)

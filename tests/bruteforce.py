@@ -17,8 +17,8 @@ import numpy as np
 
 import placement
 from placement import testing
-from placement.evaluate import Assignment
-from placement.instance import OffloadingInstance
+from placement.offloading.evaluate import Assignment
+from placement.offloading.instance import OffloadingInstance
 
 TOL = 1e-9
 

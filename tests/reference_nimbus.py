@@ -288,7 +288,7 @@ def random_instance(seed: int, *, n_devices: int | None = None) -> Any:
     ``inf`` (unreachable), bandwidths and budgets vary so that the energy budget
     binds now and then.
     """
-    from placement.instance import OffloadingInstance
+    from placement.offloading.instance import OffloadingInstance
 
     rng = np.random.default_rng(10_000 + seed)
     A = int(rng.integers(2, 6))

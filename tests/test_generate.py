@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import placement
-from placement.generate import CONFIGS, RTT_MODES, semester_profile
-from placement.io import instance_to_dict
+from placement.offloading.generate import CONFIGS, RTT_MODES, semester_profile
+from placement.offloading.io import instance_to_dict
 
 TABLE4 = {  # config: (T1, T2, T3, devices, fps mean)
     "A-C0": (350, 200, 10, 1000, 15),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import placement
-from placement.io import instance_to_dict
+from placement.offloading.io import instance_to_dict
 
 BROKEN = json.loads(
     (__import__("pathlib").Path(__file__).parent / "data" / "broken" / "EXPECTED.json").read_text()
@@ -138,7 +138,23 @@ def test_fuzzed_instances_never_crash(tmp_path, data_dir):
     from placement.cli import main
 
     base = json.loads((data_dir / "tiny.json").read_text())
-    values = [None, "x", [], {}, -1, 0, 1.5, 10**30, True, [[1]], [None], ["a"], 1e308, [1, 2], {"a": 1}]
+    values = [
+        None,
+        "x",
+        [],
+        {},
+        -1,
+        0,
+        1.5,
+        10**30,
+        True,
+        [[1]],
+        [None],
+        ["a"],
+        1e308,
+        [1, 2],
+        {"a": 1},
+    ]
 
     def paths(d, pre=()):
         if isinstance(d, dict):

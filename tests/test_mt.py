@@ -9,13 +9,29 @@ try:  # tests/ on sys.path (rootdir conftest, no package)
     import reference_nimbus as ref
 except ImportError:  # tests/ as a package
     from tests import reference_nimbus as ref
-from placement.heuristics.mt import MTParams, partition_aps, partition_nodes, solve_2pmt, solve_mt
-from placement.heuristics.nimbus import NimbusParams, solve_nimbus
+from placement.heuristics.offloading import mt, nimbus
 
 import placement
 from placement.errors import InputError
-from placement.instance import KIND_EDGE
+from placement.offloading.instance import KIND_EDGE
+from placement.offloading.params import MTParams, NimbusParams
+from placement.offloading.partition import partition_aps, partition_nodes
 from placement.testing import assert_metrics_match, assert_offloading_feasible
+
+
+def solve_nimbus(inst, seed=0, **kw):
+    """Nimbus ST with keyword parameters."""
+    return nimbus.solve_nimbus(inst, NimbusParams(**kw), seed=seed)
+
+
+def solve_mt(inst, seed=0, **kw):
+    """MT with keyword parameters."""
+    return mt.solve_mt(inst, MTParams(**kw), seed=seed)
+
+
+def solve_2pmt(inst, seed=0, **kw):
+    """2PMT with keyword parameters."""
+    return mt.solve_2pmt(inst, MTParams(**kw), seed=seed)
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +47,15 @@ def _same(a, b) -> bool:
 
 
 def test_mt_params_validate():
-    """threads >= 1 and split in {contiguous, affinity}, each side of the boundary."""
-    p = NimbusParams()
-    assert MTParams(p, threads=1).threads == 1
+    """threads >= 1 and split in the one split vocabulary, each side of the boundary."""
+    assert MTParams(threads=1).threads == 1
     with pytest.raises(InputError) as exc:
-        MTParams(p, threads=0)
+        MTParams(threads=0)
     assert exc.value.field == "threads"
     with pytest.raises(InputError) as exc:
-        MTParams(p, split="random")
+        MTParams(split="random")
     assert exc.value.field == "split"
-    assert MTParams(p, split="affinity").split == "affinity"
+    assert MTParams(split="affinity").split == "affinity"
 
 
 def test_nodes_are_dealt_round_robin_per_tier(inst_d):
@@ -188,7 +203,7 @@ def test_cli_solve_writes_a_valid_solution(tmp_path, inst_d, method, extra):
         ["solve", str(inst_file), "--method", method, "--seed", "3", *extra, "-o", str(sol)]
     )
     assert code in (0, None)
-    from placement.solve import read_solution
+    from placement.offloading.io import read_solution
 
     assignment, d = read_solution(sol, inst_d)
     assert d["method"] == method

@@ -9,17 +9,28 @@ try:  # tests/ on sys.path (rootdir conftest, no package)
     import reference_nimbus as ref
 except ImportError:  # tests/ as a package
     from tests import reference_nimbus as ref
-from placement.heuristics import kernels
-from placement.heuristics.nimbus import GreedyParams, NimbusParams, solve_greedy, solve_nimbus
+from placement.heuristics.offloading import _kernels as kernels
+from placement.heuristics.offloading import nimbus
 
 import placement
 from placement.errors import InputError
-from placement.evaluate import evaluate
-from placement.instance import OffloadingInstance
+from placement.offloading.evaluate import evaluate
+from placement.offloading.instance import OffloadingInstance
+from placement.offloading.params import GreedyParams, NimbusParams
 from placement.testing import assert_metrics_match, assert_offloading_feasible, check_offloading
 
 N_PARITY = 60
 KAPPAS = (0, 1, 2, 3, 5, 8)
+
+
+def solve_nimbus(inst, seed=0, **kw):
+    """Nimbus ST with keyword parameters (the method function takes a NimbusParams)."""
+    return nimbus.solve_nimbus(inst, NimbusParams(**kw), seed=seed)
+
+
+def solve_greedy(inst, seed=0, **kw):
+    """Greedy Nimbus with keyword parameters."""
+    return nimbus.solve_greedy(inst, GreedyParams(**kw), seed=seed)
 
 
 def _same(raw, kind, target) -> bool:
@@ -88,7 +99,7 @@ def test_nimbus_params_reject_each_side_of_the_boundary(field, bad, good):
 
 def test_negative_kappa_message():
     """The message idiom is 'Expected kappa >= 0.'."""
-    with pytest.raises(InputError, match=r"Expected kappa >= 0\."):
+    with pytest.raises(InputError, match=r"Expected kappa >= 0, got -3\."):
         NimbusParams(kappa=-3)
 
 
@@ -271,7 +282,7 @@ def test_failover_goes_to_the_nearest_feasible_cloud():
     inst = ref.random_instance(7, n_devices=30)
     inst = inst.replace(rtt_ms=np.full(inst.rtt_ms.shape, np.inf))
     raw = solve_nimbus(inst)
-    from placement.baselines import nearest_feasible_cloud
+    from placement.offloading.baselines import nearest_feasible_cloud
 
     best = nearest_feasible_cloud(inst, lte=False)
     assert np.array_equal(raw.assignment.kind, np.where(best >= 0, 2, 0))

@@ -16,8 +16,10 @@ except ModuleNotFoundError:  # tests/ collected as a package
 import placement
 from placement import testing
 from placement.errors import InputError
-from placement.methods import METHODS
-from placement.pareto import hypervolume_2d
+from placement.front import hypervolume_2d
+from placement.registry import methods_of
+
+METHODS = methods_of("offloading")
 
 #: Relative tolerance between a front point's objective and an independent optimum.
 RTOL = 1e-7

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 import placement
-from placement.baselines import nearest_feasible_cloud
-from placement.methods import METHODS
-from placement.solve import read_solution
+from placement.offloading.baselines import nearest_feasible_cloud
+from placement.offloading.io import read_solution
+from placement.registry import methods_of
 from placement.testing import assert_metrics_match, assert_offloading_feasible, total_latency
+
+METHODS = methods_of("offloading")
 
 
 def test_local_baseline(tiny):

@@ -9,7 +9,7 @@ compiled (or loaded from Numba's cache) before timing; each round is one full
 from __future__ import annotations
 
 import pytest
-from placement.heuristics.nimbus import ensure_compiled
+from placement.heuristics.offloading.nimbus import ensure_compiled
 
 import placement
 

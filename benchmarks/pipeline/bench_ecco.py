@@ -21,7 +21,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from placement.pipeline import check_pipeline_solution, generate_pipeline, solve_pipeline
+import placement
+from placement.pipeline import check_pipeline_solution, generate_pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_markdown  # noqa: E402
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({**row, "status": "skipped (model too large)"})
             continue
         t0 = time.perf_counter()
-        res = solve_pipeline(
+        res = placement.solve(
             inst, objective=a.objective, formulation=form, time_limit=a.time_limit, threads=1
         )
         dt = time.perf_counter() - t0

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from placement.pipeline import check_pipeline_solution, read_pipeline, solve_pipeline
+import placement
+from placement.pipeline import check_pipeline_solution, read_pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_markdown  # noqa: E402
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                 jobs.append((inst, c, h, form))
     rows = []
     for inst, c, h, form in tqdm(jobs, desc="formulations", unit="solve"):
-        res = solve_pipeline(
+        res = placement.solve(
             inst,
             objective="hops",
             bounds={"cores": c},

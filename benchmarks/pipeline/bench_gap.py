@@ -19,7 +19,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from placement.pipeline import check_pipeline_solution, read_pipeline, solve_pipeline
+import placement
+from placement.pipeline import check_pipeline_solution, read_pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_markdown  # noqa: E402
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             f = data / Path(r["file"]).name
         inst = read_pipeline(f, format="gap")
         t0 = time.perf_counter()
-        res = solve_pipeline(inst, objective="cost", time_limit=a.time_limit, threads=1)
+        res = placement.solve(inst, objective="cost", time_limit=a.time_limit, threads=1)
         dt = time.perf_counter() - t0
         ok = res.solution is not None and not check_pipeline_solution(inst, res.solution)
         opt = int(r["opt_min"])

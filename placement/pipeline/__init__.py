@@ -1,10 +1,10 @@
-"""Pipeline / VNF-chain placement (spec 02, issue 5).
+"""Pipeline / VNF-chain placement.
 
 Instances (:class:`PipelineInstance`: substrate, function catalogue, requests),
-readers for the ``placement/pipeline`` JSON format, the VNFCP benchmark, OR-Library
-GAP files and GraphML / GML substrates, one evaluator, an independent checker, the
-exact Pyomo MILP (:mod:`placement.models.pipeline`), exact Pareto sweeps and ECCO
-instance generators.
+readers for the ``placement/pipeline`` JSON format and, under ``formats/``, the VNFCP
+benchmark, OR-Library GAP files and GraphML / GML substrates; one evaluator, an
+independent checker, ECCO instance generators and exact Pareto sweeps. Methods (the
+exact MILP of :mod:`placement.models.pipeline`) run through :func:`placement.solve`.
 
 >>> import placement
 >>> from placement.pipeline import read_pipeline
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 
-from .checker import assert_pipeline_feasible, check_pipeline_solution
-from .evaluate import PipelineEvaluation, evaluate_pipeline
-from .generate import generate_pipeline
-from .instance import (
+from placement.pipeline.checker import assert_pipeline_feasible, check_pipeline_solution
+from placement.pipeline.evaluate import PipelineEvaluation, evaluate_pipeline
+from placement.pipeline.generate import generate_pipeline
+from placement.pipeline.instance import (
     Edge,
     Flavour,
     Function,
@@ -32,17 +32,25 @@ from .instance import (
     Route,
     Step,
 )
-from .io import (
+from placement.pipeline.io import (
     detect_format,
     read_pipeline,
     read_solution,
     write_pipeline,
     write_solution,
 )
-from .pareto import pareto_pipeline
-from .solve import solve_pipeline
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    # the sweep imports Pyomo: re-exported on first use so `import placement.pipeline` stays light
+    if name == "pareto_pipeline":
+        from placement.pipeline.pareto import pareto_pipeline
+
+        return pareto_pipeline
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Edge",
@@ -65,7 +73,6 @@ __all__ = [
     "pareto_pipeline",
     "read_pipeline",
     "read_solution",
-    "solve_pipeline",
     "write_pipeline",
     "write_solution",
 ]

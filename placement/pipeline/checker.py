@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import math
 
-from .instance import PipelineInstance, Placement
+from placement.pipeline.instance import PipelineInstance, Placement
+from placement.tolerances import PIPELINE_TOL as RTOL
 
 logger = logging.getLogger(__name__)
 
 #: Relative tolerance of every comparison.
-RTOL = 1e-6
 
 
 def _exceeds(used: float, cap: float) -> bool:

@@ -16,12 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .instance import PipelineInstance, Placement
+from placement.pipeline.instance import PipelineInstance, Placement
+from placement.tolerances import PIPELINE_TOL as TOL
 
 logger = logging.getLogger(__name__)
 
 #: Relative tolerance of every capacity / bound comparison.
-TOL = 1e-6
 
 OBJECTIVE_NAMES = ("cores", "hops", "delay", "energy", "priority", "migrations", "cost")
 
@@ -61,6 +61,16 @@ class PipelineEvaluation:
     def feasible(self) -> bool:
         """Whether no constraint is violated."""
         return not self.violations
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """Aggregates for a :class:`~placement.result.Result`: every objective's value,
+        the number of violations and of admitted requests."""
+        return {
+            "objectives": dict(self.objectives),
+            "violations": len(self.violations),
+            "admitted": len(self.admitted),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import logging
 import math
-from pathlib import Path
+from importlib import resources
 
 import networkx as nx
 import numpy as np
 
 from placement.errors import InputError
-
-from .instance import (
+from placement.pipeline.formats.graphml import read_substrate
+from placement.pipeline.instance import (
     DEFAULT_FLAVOURS,
     NODE_CLASSES,
     Edge,
@@ -81,19 +81,11 @@ def catalogue() -> tuple[Function, ...]:
 
 
 def _zoo_graph(name: str) -> nx.Graph:
-    from .graphml import read_substrate
-
-    base = Path(__file__).resolve().parents[2] / "instances" / "pipeline" / "zoo"
-    cands = [base / f"{name}.graphml"]
-    try:
-        import placement.instances as pi
-
-        cands.append(Path(pi.__file__).parent / "pipeline" / "zoo" / f"{name}.graphml")
-    except Exception:  # noqa: BLE001
-        pass
-    for p in cands:
-        if p.is_file():
-            inst = read_substrate(p)
+    """A bundled Topology-Zoo graph with great-circle link delays."""
+    p = resources.files("placement.instances").joinpath("pipeline", "zoo", f"{name}.graphml")
+    with resources.as_file(p) as path:
+        if path.is_file():
+            inst = read_substrate(path)
             g = nx.Graph()
             for n in inst.nodes:
                 g.add_node(n.name, coords=n.coords)

@@ -36,9 +36,10 @@ from typing import Any
 
 from placement._io import dump_json, load_json
 from placement.errors import InputError
-from placement.result import Result
-
-from .instance import (
+from placement.pipeline.formats.gap import is_gap_file, read_gap
+from placement.pipeline.formats.graphml import read_substrate
+from placement.pipeline.formats.vnfcp import is_vnfcp_dir, read_vnfcp
+from placement.pipeline.instance import (
     Edge,
     Flavour,
     Function,
@@ -50,6 +51,7 @@ from .instance import (
     Request,
     Step,
 )
+from placement.result import Result
 
 logger = logging.getLogger(__name__)
 
@@ -492,9 +494,6 @@ def detect_format(path: str | os.PathLike[str]) -> str | None:
 
     Never raises.
     """
-    from .gap import is_gap_file
-    from .vnfcp import is_vnfcp_dir
-
     try:
         p = Path(path)
         if is_vnfcp_dir(p):
@@ -519,6 +518,15 @@ def detect_format(path: str | os.PathLike[str]) -> str | None:
     except Exception:  # noqa: BLE001 - detection must never raise
         return None
     return None
+
+
+def instance_summary(inst: PipelineInstance) -> dict[str, Any]:
+    """Readable summary of a pipeline instance (``placement info``)."""
+    s = dict(inst.summary())
+    front = inst.meta.get("published_front")
+    if front:
+        s["published_front"] = [list(p) for p in front]
+    return s
 
 
 def read_pipeline(path: str | os.PathLike[str], format: str | None = None) -> PipelineInstance:
@@ -549,16 +557,10 @@ def read_pipeline(path: str | os.PathLike[str], format: str | None = None) -> Pi
     if fmt == "pipeline":
         return read_pipeline_json(path)
     if fmt == "vnfcp":
-        from .vnfcp import read_vnfcp
-
         return read_vnfcp(path)
     if fmt == "gap":
-        from .gap import read_gap
-
         return read_gap(path)
     if fmt in ("graphml", "gml"):
-        from .graphml import read_substrate
-
         return read_substrate(path, format=fmt)
     raise InputError(f"unknown format {fmt!r} (known: {list(FORMATS)})", field="format")
 
@@ -572,7 +574,7 @@ def solution_to_dict(inst: PipelineInstance, result: Result) -> dict[str, Any]:
         "version": SOLUTION_VERSION,
         "instance": inst.name,
         "method": result.method,
-        "objective_name": params.get("objective"),
+        "objective_name": result.objective_name,
         "objective": result.objective,
         "status": result.status.value,
         "termination": result.termination.value,

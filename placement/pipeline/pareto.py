@@ -16,14 +16,37 @@ import logging
 import time
 from typing import Any
 
+from placement.backends.base import BackendParams
 from placement.errors import InputError
-from placement.pareto import ParetoFront, ParetoPoint
-from placement.result import Status, Termination
-
-from .instance import PipelineInstance
-from .solve import PipelineSolver, integral_step
+from placement.front import ParetoFront, ParetoPoint
+from placement.models.pipeline.build import objective_coefficients
+from placement.pipeline.evaluate import evaluate_pipeline
+from placement.pipeline.instance import PipelineInstance
+from placement.pipeline.methods import PipelineSolver, integral_step
+from placement.pipeline.params import OBJECTIVES
+from placement.registry import PROBLEMS
+from placement.result import RawSolution, Result, Status, Termination
 
 logger = logging.getLogger(__name__)
+
+
+def _result(ps: PipelineSolver, out: RawSolution, objective: str, seed: int) -> Result:
+    """The :class:`Result` of one stage of a point, judged by the evaluator."""
+    raw = ps.raw(out, objective)
+    ev = evaluate_pipeline(ps.instance, raw.solution)
+    spec = PROBLEMS["pipeline"].objectives[objective]
+    return Result.from_raw(
+        raw,
+        ev,
+        method="milp",
+        problem="pipeline",
+        objective_name=objective,
+        sense=spec.sense,
+        unit=spec.unit,
+        params={},
+        seed=seed,
+        wall=raw.runtime or 0.0,
+    )
 
 
 def pareto_pipeline(
@@ -50,7 +73,7 @@ def pareto_pipeline(
     instance
         The pipeline instance.
     x, y
-        Objective names (see :data:`placement.models.pipeline.OBJECTIVES`).
+        Objective names (see :data:`placement.pipeline.params.OBJECTIVES`).
     points
         Stop after this many points (default: the whole front).
     time_limit
@@ -75,8 +98,6 @@ def pareto_pipeline(
     ParetoFront
         Nondominated points with every objective's value, ``epsilon`` = the ε used.
     """
-    from placement.models.pipeline import OBJECTIVES, objective_coefficients
-
     if kwargs:
         raise InputError(f"unknown parameters {sorted(kwargs)}", field="params")
     for name, fld in ((x, "x"), (y, "y")):
@@ -112,28 +133,28 @@ def pareto_pipeline(
             ps.set_weights({y: float(sy)})
             # below the first point the work is the proof, not the search: light heuristics
             opts = {"mip_heuristic_effort": 0.01 if eps is not None else 0.05}
-            out1 = ps.run(
-                time_limit=time_limit, mip_gap=0.0, threads=threads, seed=seed, options=opts
-            )
-            if not out1.has_solution:
+            out1 = ps.run(BackendParams(time_limit, 0.0, None, threads, seed, False, opts))
+            if out1.solution is None:
                 logger.info("sweep ends at eps=%s: %s", eps, out1.termination)
                 stats_points.append(
-                    {"epsilon": eps, "termination": str(out1.termination), "time": out1.runtime}
+                    {
+                        "epsilon": eps,
+                        "termination": str(out1.termination),
+                        "time": out1.statistics.get("solve_time_s"),
+                    }
                 )
                 break
-            r1 = ps.result(out1, seed=seed, objective=y)
+            r1 = _result(ps, out1, y, seed)
             yv = r1.metrics["objectives"][y]
             tol = 1e-6 * max(1.0, abs(yv))
             ps.set_eps(y, yv + tol if sy > 0 else yv - tol)
             ps.set_weights({x: float(sx)})
             out2 = ps.run(
-                time_limit=time_limit,
-                mip_gap=0.0,
-                threads=threads,
-                seed=seed,
-                options={"mip_heuristic_effort": 0.05},
+                BackendParams(
+                    time_limit, 0.0, None, threads, seed, False, {"mip_heuristic_effort": 0.05}
+                )
             )
-            res = ps.result(out2, seed=seed, objective=x) if out2.has_solution else r1
+            res = _result(ps, out2, x, seed) if out2.solution is not None else r1
             vals = dict(res.metrics["objectives"])
             proven = (
                 out1.termination == Termination.OPTIMAL and out2.termination == Termination.OPTIMAL
@@ -150,8 +171,8 @@ def pareto_pipeline(
                     x: vals[x],
                     y: vals[y],
                     "time": dt,
-                    "stage1_time": out1.runtime,
-                    "stage2_time": out2.runtime,
+                    "stage1_time": out1.statistics.get("solve_time_s"),
+                    "stage2_time": out2.statistics.get("solve_time_s"),
                     "proven": proven,
                     "violations": res.metrics["violations"],
                 }

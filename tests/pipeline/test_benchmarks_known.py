@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+import placement
 from placement.pipeline import (
     assert_pipeline_feasible,
     pareto_pipeline,
     read_pipeline,
-    solve_pipeline,
 )
 from placement.result import Status
 
@@ -25,7 +25,7 @@ MSGP2_FRONT = [(3.0, 352.0), (6.0, 327.0), (9.0, 316.0), (12.0, 313.0)]
 )
 def test_msgp2_front_point(msgp2, cores, hops):
     """Each published msgp2 point is reproduced: min hops + w*cores with cores <= c."""
-    res = solve_pipeline(msgp2, objective="hops", bounds={"cores": cores})
+    res = placement.solve(msgp2, objective="hops", bounds={"cores": cores})
     assert res.status == Status.OPTIMAL
     assert res.metrics["objectives"]["cores"] == cores
     assert res.objective == hops
@@ -84,7 +84,7 @@ def test_eval_topo_vnflib2_front(tmp_path, bundle):
 def test_gap_optimum(name, gap_optima):
     """Bundled OR-Library GAP instances solve to their known minimum cost."""
     inst = read_pipeline(BUNDLE / "gap" / name)
-    res = solve_pipeline(inst, objective="cost")
+    res = placement.solve(inst, objective="cost")
     assert res.status == Status.OPTIMAL
     assert res.objective == gap_optima[name]
     assert_pipeline_feasible(inst, res.solution)

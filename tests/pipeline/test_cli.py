@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from placement.pipeline.cli import detect_format, main
+from placement.cli import main
+from placement.pipeline.io import detect_format
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "instances" / "pipeline"
@@ -138,9 +139,9 @@ def test_cli_bad_input_exit_2(argv, capsys):
 
 
 def test_cli_subprocess():
-    """python -m placement.pipeline.cli works as a program with meaningful exit codes."""
+    """python -m placement works on pipeline files with meaningful exit codes."""
     ok = subprocess.run(
-        [sys.executable, "-m", "placement.pipeline.cli", "info", str(BUNDLE / "gap" / "gap5-0")],
+        [sys.executable, "-m", "placement", "info", str(BUNDLE / "gap" / "gap5-0")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -150,7 +151,7 @@ def test_cli_subprocess():
         [
             sys.executable,
             "-m",
-            "placement.pipeline.cli",
+            "placement",
             "solve",
             str(DATA / "broken" / "self_loop.json"),
             "--format",

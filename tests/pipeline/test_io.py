@@ -10,10 +10,10 @@ import pytest
 
 from placement.errors import InputError
 from placement.pipeline import detect_format, read_pipeline, write_pipeline
-from placement.pipeline.graphml import SPEED_KM_PER_MS, great_circle_km
+from placement.pipeline.formats.graphml import SPEED_KM_PER_MS, great_circle_km
+from placement.pipeline.formats.vnfcp import read_front
 from placement.pipeline.instance import Node, Step
 from placement.pipeline.io import instance_to_dict
-from placement.pipeline.vnfcp import read_front
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pipeline"
 BROKEN = sorted((DATA / "broken").glob("*.json"))

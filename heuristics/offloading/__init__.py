@@ -1,0 +1,1 @@
+"""Offloading heuristics: Nimbus ST, Greedy, MT and 2PMT on Numba kernels."""

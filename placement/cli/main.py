@@ -1,0 +1,312 @@
+"""The ``placement`` command line: a thin shell over the Python API, built from the
+registry.
+
+Every command reads its instance with the reader of the problem the file belongs to
+(format detected from the path, or ``--format``) and dispatches on that problem: the
+method flags come from the parameter dataclasses of every registered method, the
+problem-specific tables from the problem's ``cli`` module.
+
+Exit codes: 0 ok, 2 bad input or usage (one line naming the file, field and rule;
+never a traceback), 1 internal error (``--debug`` prints the traceback), 130
+interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from typing import Any
+
+from placement._version import __version__
+from placement.cli.args import (
+    Parser,
+    add_method_flags,
+    given_params,
+    method_flags,
+    nonneg_int,
+    pos_int,
+    pos_number,
+    types,
+)
+from placement.errors import InputError
+from placement.io import write_solution
+from placement.registry import METHODS, PROBLEMS, methods_of, problem_of
+from placement.registry import method as lookup_method
+from placement.registry import read as read_any
+from placement.solve import solve
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+FORMATS = tuple(f for spec in PROBLEMS.values() for f in spec.formats)
+
+
+def _hooks(problem: str) -> Any:
+    import importlib
+
+    return importlib.import_module(PROBLEMS[problem].cli)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    flags = method_flags()
+    p = Parser(prog="placement", description="Where computation runs in the edge-cloud.")
+    p.add_argument("--version", action="version", version=f"placement {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)")
+    p.add_argument("--debug", action="store_true", help="print tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
+
+    g = sub.add_parser("generate", help="generate an instance")
+    gsub = g.add_subparsers(dest="problem", required=True, parser_class=Parser, metavar="PROBLEM")
+    for name in PROBLEMS:
+        _hooks(name).add_generate(gsub, types)
+
+    i = sub.add_parser("info", help="summarise an instance")
+    i.add_argument("path")
+    i.add_argument("--json", action="store_true", help="print the summary as JSON")
+    i.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
+
+    s = sub.add_parser("solve", help="solve an instance")
+    s.add_argument("path")
+    s.add_argument(
+        "--method",
+        help="method (default: nimbus for offloading, milp for pipelines; see `placement methods`)",
+    )
+    s.add_argument("--seed", type=nonneg_int, default=0)
+    s.add_argument("-o", "--output", help="solution file (written atomically)")
+    s.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
+    s.add_argument("--quiet", action="store_true", help="print only the status line")
+    add_method_flags(s, flags)
+
+    e = sub.add_parser("evaluate", help="evaluate a solution file on an instance")
+    e.add_argument("path")
+    e.add_argument("solution")
+    e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    e.add_argument(
+        "--devices-csv",
+        help="offloading: write the per-device table (latency, energy, feasibility)",
+    )
+    e.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
+
+    pa = sub.add_parser("pareto", help="ε-constraint sweep of a two-objective front")
+    pa.add_argument("path")
+    pa.add_argument("--x", help="objective on the x axis (default: energy / cores)")
+    pa.add_argument("--y", help="objective on the y axis (default: latency / hops)")
+    pa.add_argument("--points", type=pos_int, help="points (offloading default 7; pipeline: all)")
+    pa.add_argument("--method", help="offloading: milp (default), cpsat or a heuristic")
+    pa.add_argument("--time-limit", type=pos_number, help="seconds per point")
+    pa.add_argument("--workers", type=pos_int, help="offloading: points solved at once")
+    pa.add_argument("--threads", type=pos_int, help="pipeline: HiGHS threads")
+    pa.add_argument("--formulation", choices=("layered", "arc"), help="pipeline: routing model")
+    pa.add_argument(
+        "--executor",
+        choices=("serial", "thread", "process", "dask"),
+        help="offloading: where points run (default thread)",
+    )
+    pa.add_argument("--address", help="Dask scheduler address HOST:PORT (--executor dask)")
+    pa.add_argument("--seed", type=nonneg_int, default=0)
+    pa.add_argument("--csv", help="CSV output (one row per nondominated point)")
+    pa.add_argument("--plot", help="PNG output")
+    pa.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
+    pa.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    r = sub.add_parser("read", help="convert a VNFCP / GAP / GraphML file to pipeline JSON")
+    r.add_argument("path")
+    r.add_argument("-o", "--output", help="output file (default: JSON on stdout)")
+    r.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
+
+    sub.add_parser("check", help="list the solver backends and methods found")
+    m = sub.add_parser("methods", help="list the methods of each problem with their parameters")
+    m.add_argument("--problem", choices=tuple(PROBLEMS))
+    return p
+
+
+# ------------------------------------------------------------------ commands
+def _cmd_generate(args: argparse.Namespace) -> int:
+    return int(_hooks(args.problem).run_generate(args))
+
+
+def _read(args: argparse.Namespace) -> tuple[Any, str]:
+    inst = read_any(args.path, format=args.format)
+    return inst, problem_of(inst)
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    inst, problem = _read(args)
+    _hooks(problem).print_info(inst, args.path, args.json)
+    return EXIT_OK
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    inst, problem = _read(args)
+    name = args.method or PROBLEMS[problem].default_method
+    spec = lookup_method(problem, name)
+    flags = method_flags()
+    params = given_params(args, flags)
+    accepted = spec.params_type().field_names()
+    ignored = sorted(k for k in params if k not in accepted)
+    if ignored:  # the CLI's flags are shared by all methods; the API stays strict
+        shown = ", ".join(flags[k].flag for k in ignored)
+        print(f"note: method {name!r} ignores {shown}", file=sys.stderr)
+        params = {k: v for k, v in params.items() if k in accepted}
+    res = solve(inst, method=name, seed=args.seed, **params)
+    if args.output:
+        write_solution(inst, res, args.output)
+    print(res.summary())
+    if not args.quiet:
+        _hooks(problem).print_result(inst, res)
+        if args.output:
+            print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    inst, problem = _read(args)
+    if args.devices_csv and problem != "offloading":
+        raise InputError("--devices-csv is for offloading instances", field="devices-csv")
+    return int(_hooks(problem).run_evaluate(inst, args))
+
+
+def _cmd_pareto(args: argparse.Namespace) -> int:
+    from placement.pareto import pareto
+
+    inst, problem = _read(args)
+    hooks = _hooks(problem)
+    given = {
+        k: getattr(args, k)
+        for k in (
+            "points",
+            "method",
+            "time_limit",
+            "workers",
+            "threads",
+            "formulation",
+            "executor",
+            "address",
+        )
+        if getattr(args, k) is not None
+    }
+    ignored = sorted(k for k in given if k not in hooks.PARETO_OPTIONS and k != "method")
+    if ignored:
+        shown = ", ".join("--" + k.replace("_", "-") for k in ignored)
+        print(f"note: the {problem} front ignores {shown}", file=sys.stderr)
+    kw = {**hooks.PARETO_DEFAULTS}
+    kw.update({k: v for k, v in given.items() if k in hooks.PARETO_OPTIONS})
+    if problem == "pipeline" and given.get("method", "milp") != "milp":
+        raise InputError(
+            f"unknown method {given['method']!r} for pipeline fronts (known: milp)", field="method"
+        )
+    kw["seed"] = args.seed
+    if "progress" in hooks.PARETO_OPTIONS:
+        kw["progress"] = not args.no_progress
+    front = pareto(inst, x=args.x, y=args.y, **kw)
+    if args.csv:
+        front.to_csv(args.csv)
+    if args.plot:
+        hooks.plot_front(inst, front, args.plot)
+    hooks.print_front(inst, front)
+    for f in (args.csv, args.plot):
+        if f:
+            print(f"wrote {f}")
+    return EXIT_OK
+
+
+def _cmd_read(args: argparse.Namespace) -> int:
+    inst, problem = _read(args)
+    return int(_hooks(problem).run_read(inst, args))
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import importlib.metadata as md
+
+    from placement.backends import available_backends
+
+    print("MILP backends:")
+    for b in available_backends():
+        mark = "yes" if b.get("available") else "no"
+        print(f"  {b['name']:<12} {mark:<4} {b.get('version') or '-':<14} {b.get('kind', '')}")
+    print("methods:")
+    for spec in METHODS:
+        mark = "yes" if spec.is_available() else "no"
+        print(f"  {spec.problem:<11} {spec.name:<10} {mark:<4} {spec.kind:<10} {spec.description}")
+    vers = []
+    for pkg in ("numpy", "numba", "pyomo", "highspy", "ortools", "networkx"):
+        try:
+            vers.append(f"{pkg} {md.version(pkg)}")
+        except md.PackageNotFoundError:
+            vers.append(f"{pkg} -")
+    print("packages: " + ", ".join(vers))
+    return EXIT_OK
+
+
+def _cmd_methods(args: argparse.Namespace) -> int:
+    for problem in PROBLEMS:
+        if args.problem and problem != args.problem:
+            continue
+        print(f"{problem} methods:")
+        for spec in methods_of(problem).values():
+            names = ", ".join(spec.params_type().field_names()) or "-"
+            print(f"  {spec.name:<10} {spec.kind:<10} {spec.description}")
+            print(f"  {'':<10} {'':<10} typical: {spec.speed or '-'}; parameters: {names}")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "generate": _cmd_generate,
+    "info": _cmd_info,
+    "solve": _cmd_solve,
+    "evaluate": _cmd_evaluate,
+    "pareto": _cmd_pareto,
+    "read": _cmd_read,
+    "check": _cmd_check,
+    "methods": _cmd_methods,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (without the program name); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or bool(os.environ.get("PLACEMENT_DEBUG"))
+    # global flags may come anywhere
+    lead = [a for a in argv if a in ("-v", "-vv", "--verbose", "--debug")]
+    rest = [a for a in argv if a not in ("-v", "-vv", "--verbose", "--debug")]
+    verbosity = sum(2 if a == "-vv" else 1 for a in lead if a != "--debug")
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(rest)
+        except SystemExit as exc:  # --help / --version
+            return int(exc.code or 0)
+        return _COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head` and the like
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return EXIT_OK
+    except OSError as exc:  # cannot write an output file, etc.
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # internal error
+        if debug:
+            traceback.print_exc()
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

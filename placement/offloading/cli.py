@@ -1,0 +1,197 @@
+"""What the command line does for offloading instances: ``generate offloading``, the
+summary tables of ``info``, ``solve`` and ``evaluate``, the per-device CSV and the
+front sweep. The shared commands live in :mod:`placement.cli`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from typing import Any
+
+from placement._io import atomic_write_text
+from placement.console import table
+from placement.errors import InputError
+from placement.offloading.evaluate import Evaluation, evaluate
+from placement.offloading.generate import CONFIGS, RTT_MODES, generate
+from placement.offloading.instance import OffloadingInstance
+from placement.offloading.io import instance_summary, read_solution, write_instance
+from placement.offloading.params import EXECUTORS
+
+
+def add_generate(sub: Any, types: Any) -> None:
+    """Add ``generate offloading`` to the ``generate`` subparsers."""
+    go = sub.add_parser("offloading", help="offloading instance of a Table-4 configuration")
+    go.add_argument("--config", required=True, choices=list(CONFIGS))
+    go.add_argument(
+        "--devices", type=types.pos_int, help="number of devices (default: the configuration's)"
+    )
+    go.add_argument("--seed", type=types.nonneg_int, default=0)
+    go.add_argument("--rtt", choices=RTT_MODES, default="gmm-seattle")
+    go.add_argument("--clouds", type=types.nonneg_int, default=1)
+    go.add_argument(
+        "--slot", type=types.nonneg_int, help="15-min slot of the density profile (config B)"
+    )
+    go.add_argument("--t1", type=types.nonneg_int, help="override the number of T1 nodes")
+    go.add_argument("--t2", type=types.nonneg_int, help="override the number of T2 nodes")
+    go.add_argument("--t3", type=types.nonneg_int, help="override the number of T3 nodes")
+    go.add_argument("--aps", type=types.pos_int, help="override the AP pool size")
+    go.add_argument("--name")
+    go.add_argument("-o", "--output", required=True, help="instance file (.json or .json.gz)")
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """``generate offloading``."""
+    inst = generate(
+        args.config,
+        devices=args.devices,
+        seed=args.seed,
+        rtt=args.rtt,
+        clouds=args.clouds,
+        slot=args.slot,
+        t1=args.t1,
+        t2=args.t2,
+        t3=args.t3,
+        aps=args.aps,
+        name=args.name,
+    )
+    write_instance(inst, args.output)
+    print(
+        f"wrote {args.output}: {inst.name} ({inst.n_aps} APs, {inst.n_nodes} edge nodes, "
+        f"{inst.n_clouds} clouds, {inst.n_devices} devices)"
+    )
+    return 0
+
+
+def print_info(inst: OffloadingInstance, path: str, as_json: bool) -> None:
+    """``info``: the instance summary as a table or JSON."""
+    s = instance_summary(inst)
+    if as_json:
+        print(json.dumps(s, indent=2))
+        return
+    rows: list[tuple[str, Any]] = []
+    for k, v in s.items():
+        if k == "generator":
+            continue
+        if isinstance(v, dict):
+            v = ", ".join(f"{a} {b}" for a, b in v.items()) or "-"
+        rows.append((k.replace("_", " "), v))
+    print(f"offloading instance {path}")
+    print(table(rows))
+    if s["generator"]:
+        print("  generator  " + json.dumps(s["generator"], sort_keys=True))
+
+
+def metrics_rows(m: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Rows of the metrics table of a solution."""
+    lat = m["latency_ms"]
+    tiers = ", ".join(f"{k} {v}" for k, v in m["edge_by_tier"].items())
+    return [
+        ("devices", m["devices"]),
+        ("edge / cloud / local", f"{m['edge']} / {m['cloud']} / {m['local']}"),
+        ("edge by tier", tiers),
+        ("violations", m["violations"]),
+        (
+            "latency mean / median / p95",
+            f"{lat['mean']:.2f} / {lat['median']:.2f} / {lat['p95']:.2f} ms",
+        ),
+        ("total latency", f"{m['objective']:.6g} ms"),
+        ("total energy", f"{m['total_energy_mj']:.6g} mJ"),
+        ("energy saving", f"{m['energy_saving_pct']:.2f} %"),
+    ]
+
+
+def print_result(inst: OffloadingInstance, res: Any) -> None:
+    """``solve``: the table under the summary line."""
+    if res.metrics:
+        print(table(metrics_rows(res.metrics)))
+
+
+def run_evaluate(inst: OffloadingInstance, args: argparse.Namespace) -> int:
+    """``evaluate``: judge a solution file with the evaluator."""
+    a, d = read_solution(args.solution, inst)
+    ev = evaluate(inst, a)
+    if args.devices_csv:
+        write_devices_csv(ev, args.devices_csv)
+    if args.json:
+        print(json.dumps(ev.metrics, indent=2))
+    else:
+        print(f"solution {args.solution} ({d.get('method', '?')}) on {inst.name}")
+        print(table(metrics_rows(ev.metrics)))
+    return 0
+
+
+def write_devices_csv(ev: Evaluation, path: str) -> None:
+    """One row per device: where it runs, its cost terms and whether it is feasible."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        [
+            "device",
+            "kind",
+            "target",
+            "tier",
+            "upload_ms",
+            "rtt_ms",
+            "inference_ms",
+            "queue_ms",
+            "latency_ms",
+            "deadline_ms",
+            "energy_mj",
+            "budget_mj",
+            "saving_mj_per_s",
+            "feasible",
+        ]
+    )
+    inst = ev.instance
+    kinds = ev.assignment.kind_names()
+    for i in range(inst.n_devices):
+        w.writerow(
+            [
+                i,
+                kinds[i],
+                int(ev.target[i]),
+                ev.tier[i],
+                repr(float(ev.upload_ms[i])),
+                repr(float(ev.rtt_ms[i])),
+                repr(float(ev.inference_ms[i])),
+                repr(float(ev.queue_ms[i])),
+                repr(float(ev.latency_ms[i])),
+                repr(float(inst.deadline_ms[i])),
+                repr(float(ev.energy_mj[i])),
+                repr(float(inst.device_local_mj[i])),
+                repr(float(ev.saving_mj_per_s[i])),
+                int(ev.feasible[i]),
+            ]
+        )
+    atomic_write_text(path, buf.getvalue())
+
+
+#: ``pareto`` flags the offloading sweep takes (others are ignored with a note).
+PARETO_OPTIONS = ("points", "method", "time_limit", "workers", "seed", "executor", "address")
+PARETO_DEFAULTS = {"points": 7, "method": "milp"}
+EXECUTOR_CHOICES = EXECUTORS
+
+
+def print_front(inst: OffloadingInstance, front: Any) -> None:
+    """``pareto``: the points of the front."""
+    print(
+        f"{len(front.points)} nondominated points ({front.x}, {front.y}); hypervolume "
+        f"{front.hypervolume:.6g} w.r.t. reference ({front.reference[0]:.6g}, "
+        f"{front.reference[1]:.6g})"
+    )
+    for p in front.points:
+        print(f"  {front.x}={p.values[front.x]:.6g}  {front.y}={p.values[front.y]:.6g}")
+
+
+def plot_front(inst: OffloadingInstance, front: Any, path: str) -> None:
+    """``pareto --plot``."""
+    front.plot(path)
+
+
+def run_read(inst: OffloadingInstance, args: argparse.Namespace) -> int:
+    """``read``: offloading files need no conversion."""
+    raise InputError(
+        "offloading instances need no conversion; use `placement info`", path=args.path
+    )

@@ -1,0 +1,424 @@
+"""The evaluator of the offloading cost model: the single source of truth.
+
+Vectorised with numpy; every solver's assignment is judged here. The queue term
+uses each node's *final* load (the domino effect): a device that joined a node
+early sees the queue of everybody who came after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from placement.errors import InputError
+from placement.offloading.instance import (
+    KIND_CLOUD,
+    KIND_EDGE,
+    KIND_LOCAL,
+    KIND_NAMES,
+    OffloadingInstance,
+)
+from placement.tolerances import FEAS_TOL
+
+
+@dataclass(frozen=True, eq=False)
+class Assignment:
+    """Where each device runs.
+
+    Attributes
+    ----------
+    kind
+        ``(N,)`` int8: 0 local, 1 edge, 2 cloud.
+    target
+        ``(N,)`` int64: edge-node index for edge, cloud index for cloud, -1 for local.
+    lte
+        ``(N,)`` bool: the cloud is reached over LTE instead of Wi-Fi (``cloud4g``).
+    """
+
+    kind: np.ndarray
+    target: np.ndarray
+    lte: np.ndarray
+
+    def __post_init__(self) -> None:
+        k = np.ascontiguousarray(self.kind, dtype=np.int8)
+        t = np.ascontiguousarray(self.target, dtype=np.int64)
+        lte = np.ascontiguousarray(self.lte, dtype=bool)
+        if not (k.ndim == t.ndim == lte.ndim == 1 and k.shape == t.shape == lte.shape):
+            raise InputError(
+                "kind, target and access must be 1-D of equal length", field="assignment"
+            )
+        for a in (k, t, lte):
+            a.setflags(write=False)
+        object.__setattr__(self, "kind", k)
+        object.__setattr__(self, "target", t)
+        object.__setattr__(self, "lte", lte)
+
+    @classmethod
+    def from_arrays(cls, kind: Any, target: Any, lte: Any = None) -> Assignment:
+        """Build from arrays (``lte`` defaults to all Wi-Fi)."""
+        kind = np.asarray(kind, dtype=np.int8)
+        if lte is None:
+            lte = np.zeros(kind.shape[0], dtype=bool)
+        return cls(kind, np.asarray(target, dtype=np.int64), np.asarray(lte, dtype=bool))
+
+    @classmethod
+    def all_local(cls, n: int) -> Assignment:
+        """Every device computes locally."""
+        return cls.from_arrays(np.zeros(n, np.int8), np.full(n, -1, np.int64))
+
+    @property
+    def n_devices(self) -> int:
+        """Number of devices."""
+        return int(self.kind.shape[0])
+
+    def loads(self, n_nodes: int) -> np.ndarray:
+        """``(J,)`` number of devices on each edge node."""
+        edge = self.kind == KIND_EDGE
+        return np.bincount(self.target[edge], minlength=n_nodes).astype(np.int64)
+
+    def kind_names(self) -> list[str]:
+        """Per-device kind as strings (``local``/``edge``/``cloud``)."""
+        names = np.array(KIND_NAMES)
+        return names[self.kind].tolist()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``assignment`` object of the solution file."""
+        access = np.where(self.kind == KIND_LOCAL, None, np.where(self.lte, "lte", "wifi"))
+        return {
+            "kind": self.kind_names(),
+            "target": self.target.tolist(),
+            "access": access.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any, *, method: str | None = None) -> Assignment:
+        """Parse the ``assignment`` object of a solution file.
+
+        Without an ``access`` list, clouds are reached over LTE iff ``method`` is
+        ``cloud4g`` (the access technology is part of the method, spec §7).
+        """
+        if not isinstance(d, dict):
+            raise InputError("must be an object", field="assignment")
+        for key in ("kind", "target"):
+            if key not in d:
+                raise InputError("missing required key", field=f"assignment.{key}")
+        unknown = set(d) - {"kind", "target", "access"}
+        if unknown:
+            raise InputError(
+                "unknown key (allowed: access, kind, target)",
+                field=f"assignment.{sorted(unknown)[0]}",
+            )
+        kinds, targets = d["kind"], d["target"]
+        if not isinstance(kinds, list) or not isinstance(targets, list):
+            raise InputError("kind and target must be lists", field="assignment")
+        if len(kinds) != len(targets):
+            raise InputError(
+                f"must have the length of assignment.kind ({len(kinds)}), got {len(targets)}",
+                field="assignment.target",
+            )
+        code = {n: c for c, n in enumerate(KIND_NAMES)}
+        k = np.empty(len(kinds), np.int8)
+        for i, v in enumerate(kinds):
+            if not isinstance(v, str) or v not in code:
+                raise InputError(
+                    f"entry {i} must be one of local, edge, cloud; got {v!r}",
+                    field="assignment.kind",
+                )
+            k[i] = code[v]
+        t = np.empty(len(targets), np.int64)
+        for i, v in enumerate(targets):
+            if isinstance(v, bool) or not isinstance(v, int) or abs(v) >= 2**62:
+                raise InputError(
+                    f"entry {i} must be an integer, got {v!r}", field="assignment.target"
+                )
+            t[i] = v
+        if "access" in d and d["access"] is not None:
+            acc = d["access"]
+            if not isinstance(acc, list) or len(acc) != len(kinds):
+                raise InputError(
+                    f"must be a list of length {len(kinds)}", field="assignment.access"
+                )
+            lte = np.zeros(len(kinds), bool)
+            for i, v in enumerate(acc):
+                if not (v is None or (isinstance(v, str) and v in ("wifi", "lte"))):
+                    raise InputError(
+                        f"entry {i} must be 'wifi', 'lte' or null, got {v!r}",
+                        field="assignment.access",
+                    )
+                if v == "lte" and k[i] != KIND_CLOUD:
+                    raise InputError(
+                        f"entry {i}: only a cloud target can be reached over LTE",
+                        field="assignment.access",
+                    )
+                lte[i] = v == "lte"
+        else:
+            lte = (k == KIND_CLOUD) & (method == "cloud4g")
+        return cls(k, t, lte)
+
+
+def validate_assignment(inst: OffloadingInstance, a: Assignment) -> None:
+    """Check that ``a`` fits ``inst`` (length, kinds, target ranges, reachability).
+
+    Raises
+    ------
+    InputError
+        Naming the offending device.
+    """
+    N = inst.n_devices
+    if a.n_devices != N:
+        raise InputError(
+            f"must have one entry per device ({N}), got {a.n_devices}", field="assignment.kind"
+        )
+    bad = (a.kind < 0) | (a.kind > 2)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"device {i}: unknown kind code {a.kind[i]}", field="assignment.kind")
+    for code, n, what in (
+        (KIND_EDGE, inst.n_nodes, "edge node"),
+        (KIND_CLOUD, inst.n_clouds, "cloud"),
+    ):
+        m = a.kind == code
+        t = a.target[m]
+        out = (t < 0) | (t >= n)
+        if out.any():
+            i = int(np.flatnonzero(m)[np.flatnonzero(out)[0]])
+            raise InputError(
+                f"device {i}: {what} index {a.target[i]} out of range 0..{n - 1}",
+                field="assignment.target",
+            )
+    loc = a.kind == KIND_LOCAL
+    if np.any(a.target[loc] != -1):
+        i = int(np.flatnonzero(loc & (a.target != -1))[0])
+        raise InputError(
+            f"device {i}: a local device must have target -1", field="assignment.target"
+        )
+    if np.any(a.lte & (a.kind != KIND_CLOUD)):
+        i = int(np.flatnonzero(a.lte & (a.kind != KIND_CLOUD))[0])
+        raise InputError(
+            f"device {i}: only a cloud target can be reached over LTE", field="assignment.access"
+        )
+    edge = np.flatnonzero(a.kind == KIND_EDGE)
+    if edge.size:
+        r = inst.rtt_ms[inst.device_ap[edge], a.target[edge]]
+        if np.isinf(r).any():
+            i = int(edge[np.flatnonzero(np.isinf(r))[0]])
+            raise InputError(
+                f"device {i}: edge node {a.target[i]} is unreachable from AP {inst.device_ap[i]}",
+                field="assignment.target",
+            )
+    cl = np.flatnonzero(a.kind == KIND_CLOUD)
+    if cl.size:
+        mat = np.where(
+            a.lte[cl],
+            inst.cloud_rtt_lte_ms[inst.device_ap[cl], a.target[cl]],
+            inst.cloud_rtt_wifi_ms[inst.device_ap[cl], a.target[cl]],
+        )
+        if np.isinf(mat).any():
+            i = int(cl[np.flatnonzero(np.isinf(mat))[0]])
+            raise InputError(
+                f"device {i}: cloud {a.target[i]} is unreachable", field="assignment.target"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Per-device costs and aggregates of one assignment (spec §2).
+
+    Per-device arrays (``(N,)``): ``kind``, ``target``, ``tier`` (tier label, ``cloud``
+    or ``local``), ``upload_ms``, ``rtt_ms``, ``inference_ms``, ``queue_ms``, ``net_ms``,
+    ``latency_ms``, ``energy_mj``, ``saving_mj`` (vs local, per frame), ``saving_mj_per_s``
+    (at its fps), ``deadline_ok``, ``energy_ok``, ``capacity_ok``, ``feasible``.
+    """
+
+    instance: OffloadingInstance
+    assignment: Assignment
+    upload_ms: np.ndarray
+    rtt_ms: np.ndarray
+    inference_ms: np.ndarray
+    queue_ms: np.ndarray
+    latency_ms: np.ndarray
+    energy_mj: np.ndarray
+    deadline_ok: np.ndarray
+    energy_ok: np.ndarray
+    capacity_ok: np.ndarray
+    loads: np.ndarray
+
+    @property
+    def kind(self) -> np.ndarray:
+        """``(N,)`` kind codes."""
+        return self.assignment.kind
+
+    @property
+    def target(self) -> np.ndarray:
+        """``(N,)`` target indices."""
+        return self.assignment.target
+
+    @property
+    def net_ms(self) -> np.ndarray:
+        """``(N,)`` network time (upload + RTT); 0 for local devices."""
+        return self.upload_ms + self.rtt_ms
+
+    @cached_property
+    def tier(self) -> np.ndarray:
+        """``(N,)`` tier label of the edge node, ``cloud`` or ``local``."""
+        t = np.array(self.instance.node_tier + ("cloud", "local"), dtype=object)
+        J = self.instance.n_nodes
+        idx = np.where(
+            self.kind == KIND_EDGE, self.target, np.where(self.kind == KIND_CLOUD, J, J + 1)
+        )
+        return t[idx]
+
+    @property
+    def saving_mj(self) -> np.ndarray:
+        """``(N,)`` energy saved per frame versus local execution."""
+        return self.instance.device_local_mj - self.energy_mj
+
+    @property
+    def saving_mj_per_s(self) -> np.ndarray:
+        """``(N,)`` energy saved per second at the device's fps."""
+        return self.saving_mj * self.instance.device_fps
+
+    @cached_property
+    def feasible(self) -> np.ndarray:
+        """``(N,)`` device meets deadline, energy budget and node cap (local: always)."""
+        off = self.kind != KIND_LOCAL
+        ok = self.deadline_ok & self.energy_ok & self.capacity_ok
+        return np.where(off, ok, True)
+
+    @property
+    def violations(self) -> int:
+        """Number of devices whose placement violates a constraint."""
+        return int((~self.feasible).sum())
+
+    @property
+    def is_feasible(self) -> bool:
+        """No device violates a constraint."""
+        return self.violations == 0
+
+    @property
+    def objective(self) -> float:
+        """Total latency in ms over all devices (local devices count their local time)."""
+        return float(self.latency_ms.sum())
+
+    @property
+    def total_energy_mj(self) -> float:
+        """Total per-frame energy over all devices."""
+        return float(self.energy_mj.sum())
+
+    @property
+    def objectives(self) -> dict[str, float]:
+        """Value of every objective a method may optimise: ``latency`` (total ms),
+        ``energy`` (total mJ per frame) and ``edge`` (devices served at the edge)."""
+        return {
+            "latency": self.objective,
+            "energy": self.total_energy_mj,
+            "edge": float(np.count_nonzero(self.kind == KIND_EDGE)),
+        }
+
+    @cached_property
+    def metrics(self) -> dict[str, Any]:
+        """Aggregates of spec §7 (JSON-ready)."""
+        inst = self.instance
+        N = inst.n_devices
+        kind = self.kind
+        edge = kind == KIND_EDGE
+        cloud = kind == KIND_CLOUD
+        local = kind == KIND_LOCAL
+        tiers = inst.metric_tiers
+        per_tier = np.bincount(inst.node_tier_code[self.target[edge]], minlength=len(tiers))
+        by_tier = {t: int(c) for t, c in zip(tiers, per_tier.tolist(), strict=True)}
+        by_cloud = (
+            np.bincount(self.target[cloud], minlength=inst.n_clouds).tolist()
+            if inst.n_clouds
+            else []
+        )
+        lat = self.latency_ms
+        local_total = float(inst.device_local_mj.sum())
+        e_total = float(self.energy_mj.sum())
+        return {
+            "devices": N,
+            "edge": int(edge.sum()),
+            "cloud": int(cloud.sum()),
+            "cloud_lte": int((cloud & self.assignment.lte).sum()),
+            "local": int(local.sum()),
+            "edge_by_tier": by_tier,
+            "cloud_by_id": by_cloud,
+            "edge_ratio": float(edge.mean()),
+            "cloud_ratio": float(cloud.mean()),
+            "local_ratio": float(local.mean()),
+            "violations": self.violations,
+            "deadline_violations": int((~self.deadline_ok & ~local).sum()),
+            "energy_violations": int((~self.energy_ok & ~local).sum()),
+            "capacity_violations": int((~self.capacity_ok & ~local).sum()),
+            "latency_ms": {
+                "mean": float(lat.mean()),
+                "median": float(np.median(lat)),
+                "p95": float(np.percentile(lat, 95)),
+                "max": float(lat.max()),
+            },
+            "total_energy_mj": e_total,
+            "energy_saving_pct": 100.0 * (local_total - e_total) / local_total,
+            "objective": self.objective,
+        }
+
+
+def evaluate(instance: OffloadingInstance, assignment: Assignment) -> Evaluation:
+    """Evaluate ``assignment`` on ``instance`` (vectorised; spec §2).
+
+    Raises
+    ------
+    InputError
+        If the assignment does not fit the instance (length, ranges, reachability).
+    """
+    validate_assignment(instance, assignment)
+    inst = instance
+    kind, target, lte = assignment.kind, assignment.target, assignment.lte
+    N = inst.n_devices
+    ap = inst.device_ap
+    edge = kind == KIND_EDGE
+    cloud = kind == KIND_CLOUD
+    cw = cloud & ~lte
+    cl = cloud & lte
+
+    upload = np.zeros(N)
+    upload[edge | cw] = inst.wifi_upload_ms[edge | cw]
+    upload[cl] = inst.lte_upload_ms[cl]
+
+    rtt = np.zeros(N)
+    tgt_e = target[edge]
+    rtt[edge] = inst.rtt_ms[ap[edge], tgt_e]
+    rtt[cw] = inst.cloud_rtt_wifi_ms[ap[cw], target[cw]]
+    rtt[cl] = inst.cloud_rtt_lte_ms[ap[cl], target[cl]]
+
+    infer = np.zeros(N)
+    infer[edge] = inst.node_inference_ms[tgt_e]
+    infer[cloud] = inst.cloud_inference_ms[target[cloud]]
+
+    loads = assignment.loads(inst.n_nodes)
+    queue = np.zeros(N)
+    queue[edge] = inst.queue_ms(tgt_e, loads[tgt_e])
+
+    net = upload + rtt
+    latency = np.where(kind == KIND_LOCAL, inst.device_local_ms, net + infer + queue)
+    w = np.where(cl, inst.w_lte, inst.w_wifi)
+    energy = np.where(kind == KIND_LOCAL, inst.device_local_mj, w * net)
+
+    cap_ok = np.ones(N, dtype=bool)
+    cap_ok[edge] = loads[tgt_e] <= inst.node_capacity[tgt_e]
+    return Evaluation(
+        instance=inst,
+        assignment=assignment,
+        upload_ms=upload,
+        rtt_ms=rtt,
+        inference_ms=infer,
+        queue_ms=queue,
+        latency_ms=latency,
+        energy_mj=energy,
+        deadline_ok=latency <= inst.deadline_ms + FEAS_TOL,
+        energy_ok=energy <= inst.device_local_mj + FEAS_TOL,
+        capacity_ok=cap_ok,
+        loads=loads,
+    )

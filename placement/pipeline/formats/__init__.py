@@ -1,0 +1,1 @@
+"""External pipeline formats: VNFCP benchmark folders, OR-Library GAP files, GraphML / GML substrates."""

@@ -1,0 +1,254 @@
+"""Exact pipeline method: the MILP through Pyomo's in-process HiGHS interface.
+
+:func:`solve_milp` is what ``placement.solve(instance, method="milp", ...)`` runs for
+pipeline instances. The model is built by
+:func:`placement.models.pipeline.build.build_pipeline_model`; :class:`PipelineSolver`
+keeps it with a persistent HiGHS interface so a sweep re-solves it with new weights
+and ε right-hand sides. Time-limited runs return the incumbent with its bound,
+infeasible runs no solution; the placement is extracted and the run's statistics say
+whether the layered formulation's assumptions held (bandwidth never bound, segment
+paths shortest for both hops and delay).
+
+Lexicographic tie-break: with ``tiebreak`` (default: the first bounded objective when
+both objectives have integral steps), the objective ``y`` and the tie-break ``x`` are
+blended into ``k/s_y · y + x/s_x`` with ``k`` beyond the range of ``x/s_x``, so the
+optimum of the blend is the optimum of ``y`` with the least ``x``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from fractions import Fraction
+from functools import reduce
+from typing import Any
+
+from placement.backends import pyomo as pyomo_backend
+from placement.backends.base import BackendParams
+from placement.errors import InputError, SolverUnavailableError
+from placement.models.pipeline.build import (
+    build_pipeline_model,
+    objective_coefficients,
+    objective_upper_bound,
+)
+from placement.models.pipeline.extract import extract_placement
+from placement.pipeline.evaluate import evaluate_pipeline
+from placement.pipeline.instance import PipelineInstance
+from placement.pipeline.params import OBJECTIVES, MILPParams
+from placement.result import RawSolution, Status
+
+logger = logging.getLogger(__name__)
+
+
+def make_solver(name: str = "highs") -> Any:
+    """A persistent ``pyomo.contrib.solver`` HiGHS interface.
+
+    Raises
+    ------
+    SolverUnavailableError
+        When HiGHS (highspy) is not installed.
+    """
+    opt = pyomo_backend.contrib_factory(name)
+    if opt is None or not opt.available():
+        raise SolverUnavailableError(f"solver {name!r} is not available (install highspy)")
+    return opt
+
+
+def integral_step(coefs: list[float]) -> float | None:
+    """The largest step every integer combination of ``coefs`` is a multiple of
+    (their gcd for rationals with denominator <= 1000), or ``None``."""
+    fr = []
+    for c in coefs:
+        if c == 0:
+            continue
+        f = Fraction(c).limit_denominator(1000)
+        if abs(float(f) - c) > 1e-9 * max(1.0, abs(c)):
+            return None
+        fr.append(abs(f))
+    if not fr:
+        return 1.0
+    den = reduce(math.lcm, (f.denominator for f in fr), 1)
+    g = reduce(math.gcd, (int(f * den) for f in fr))
+    return g / den
+
+
+def _uniform_delays(instance: PipelineInstance) -> bool:
+    return len({lk.delay_ms for lk in instance.links}) <= 1
+
+
+class PipelineSolver:
+    """A built model plus a persistent HiGHS interface, re-solved with new weights
+    and ε right-hand sides (used by :func:`solve_milp` and the Pareto sweep)."""
+
+    def __init__(
+        self,
+        instance: PipelineInstance,
+        objective: str,
+        *,
+        formulation: str = "layered",
+        bounds: dict[str, float] | None = None,
+        epsilon: tuple[str, ...] = (),
+        solver: str = "highs",
+        aggregate: bool | str = "egress",
+    ):
+        self.instance = instance
+        self.objective = objective
+        self.formulation = formulation
+        t0 = time.perf_counter()
+        self.model = build_pipeline_model(
+            instance,
+            objective=objective,
+            formulation=formulation,
+            bounds=bounds,
+            epsilon=epsilon,
+            aggregate=aggregate,
+        )
+        self.build_time = time.perf_counter() - t0
+        self.opt = make_solver(solver)
+        logger.info(
+            "built %s model of %s in %.2fs (%d commodities)",
+            formulation,
+            instance.name,
+            self.build_time,
+            len(self.model.prep.commodities),
+        )
+
+    def set_eps(self, name: str, value: float | None) -> None:
+        """Set (``None``: deactivate) the ε-constraint of objective ``name``."""
+        m = self.model
+        if name not in m.EPSK:
+            raise InputError(f"objective {name!r} has no ε-constraint in this model", field="bound")
+        if value is None:
+            m.eps_con[name].deactivate()
+        else:
+            m.eps[name] = float(value)
+            m.eps_con[name].activate()
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        """Objective weights (every other weight is set to 0)."""
+        for k in self.model.OBJ:
+            self.model.weight[k] = float(weights.get(k, 0.0))
+
+    def run(self, params: BackendParams) -> RawSolution:
+        """Solve once; the incumbent (if any) is loaded into the model."""
+        return pyomo_backend.solve(self.model, "highs", params, opt=self.opt)
+
+    def raw(self, out: RawSolution, objective: str, bound: float | None = None) -> RawSolution:
+        """The method's :class:`RawSolution` of a run: the extracted placement, the bound
+        on ``objective`` (the solver's, when only that objective is weighted) and the
+        statistics of the formulation."""
+        m = self.model
+        placement = extract_placement(m) if out.solution is not None else None
+        bw_ok = None
+        if placement is not None:
+            violations = evaluate_pipeline(self.instance, placement).violations
+            bw_ok = not any(v.startswith("link ") for v in violations)
+        prep = m.prep
+        stats = {
+            **out.statistics,
+            "formulation": self.formulation,
+            "build_time": self.build_time,
+            "solve_time": out.statistics.get("solve_time_s"),
+            "commodities": len(prep.commodities),
+            "requests": len(self.instance.requests),
+            "disaggregated": prep.disaggregated,
+            "variables": m.nvariables(),
+            "constraints": m.nconstraints(),
+            "bandwidth_constraints": bool(m.bandwidth_may_bind),
+            "bandwidth_ok": bw_ok,
+            "delay_binds": any(c.delay_binds for c in prep.commodities),
+            "solver": "highs",
+        }
+        if self.formulation == "layered":
+            # exact for walks when bandwidth never forced a detour and segment paths are
+            # shortest for both hops and delay (uniform delays or the bound never binds)
+            stats["layered_exact"] = bool(
+                not m.bandwidth_may_bind
+                and (_uniform_delays(self.instance) or not stats["delay_binds"])
+            )
+        if bound is None and out.bound is not None and math.isfinite(out.bound):
+            w = float(m.weight[objective].value)
+            if w != 0 and all(float(m.weight[k].value) == 0 for k in OBJECTIVES if k != objective):
+                bound = out.bound / w
+        return RawSolution(
+            placement,
+            status=out.status,
+            termination=out.termination,
+            bound=bound,
+            runtime=(out.statistics.get("solve_time_s") or 0.0) + self.build_time,
+            statistics=stats,
+            objective_name=objective,
+        )
+
+
+def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0) -> RawSolution:
+    """Solve a pipeline instance exactly.
+
+    Parameters
+    ----------
+    instance
+        The pipeline instance.
+    params
+        Objective (default: the instance's ``meta.default_objective``, else ``cores``),
+        ε-constraints, formulation, limits (:class:`~placement.pipeline.params.MILPParams`).
+    seed
+        HiGHS random seed.
+
+    Returns
+    -------
+    RawSolution
+        ``solution`` is a :class:`~placement.pipeline.instance.Placement`;
+        ``objective_name`` the objective optimised; ``statistics["layered_exact"]``
+        whether the layered formulation was exact for this instance.
+    """
+    objective = params.objective or instance.meta.get("default_objective", "cores")
+    bounds = dict(params.bounds)
+    tiebreak = params.tiebreak if params.tiebreak is not None else next(iter(bounds), None)
+    if tiebreak == objective:
+        tiebreak = None
+    ps = PipelineSolver(
+        instance,
+        objective,
+        formulation=params.formulation,
+        bounds=bounds,
+        solver=params.solver,
+        aggregate=params.aggregate,
+    )
+    m = ps.model
+    sense = OBJECTIVES[objective]
+    weights = {objective: float(sense)}
+    abs_gap = None
+    scale = None
+    sx = ubx = None
+    if tiebreak is not None:
+        sy = integral_step(objective_coefficients(m, objective))
+        sx = integral_step(objective_coefficients(m, tiebreak))
+        ubx = objective_upper_bound(m, tiebreak)
+        if sy and sx and ubx is not None:
+            k = math.floor(ubx / sx + 1e-9) + 1
+            weights = {objective: sense * k / sy, tiebreak: OBJECTIVES[tiebreak] / sx}
+            scale = k / sy
+            abs_gap = 0.5
+    ps.set_weights(weights)
+    rel = 0.0 if params.mip_gap is None and abs_gap is not None else params.mip_gap
+    out = ps.run(
+        BackendParams(
+            time_limit=params.time_limit,
+            mip_gap=rel,
+            abs_gap=abs_gap,
+            threads=params.threads,
+            seed=seed,
+        )
+    )
+    bound_value = None
+    if out.bound is not None and math.isfinite(out.bound):
+        if scale is not None:
+            # scaled objective k/sy * y + x/sx with 0 <= x/sx < k
+            bound_value = sense * (out.bound - ((ubx or 0.0) / sx if sx else 0.0)) / scale
+        else:
+            bound_value = sense * out.bound
+    raw = ps.raw(out, objective, bound=bound_value)
+    if raw.status == Status.OPTIMAL:
+        raw.bound = None  # the result's bound is then its (proven) objective
+    return raw
