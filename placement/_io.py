@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from placement.errors import InputError
+
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
@@ -59,8 +61,6 @@ def load_json(path: str | os.PathLike[str]) -> Any:
     InputError
         If the file is missing, not valid gzip or not valid JSON.
     """
-    from .errors import InputError
-
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=str(path))

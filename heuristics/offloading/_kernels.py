@@ -297,7 +297,7 @@ def nimbus_kernel(
     lookahead,
     prng_seed,
 ):
-    """Nimbus ST (paper Algorithm 1, corrected model of spec §4) over ``order``.
+    """Nimbus ST (the paper's Algorithm 1 on the corrected cost model) over ``order``.
 
     Per device ``i`` (AP ``a``, deadline ``ε``, upload ``up``):
 

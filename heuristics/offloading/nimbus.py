@@ -1,4 +1,4 @@
-"""Nimbus ST and Greedy (spec §4; paper §5 and §7 (C)).
+"""Nimbus ST and Greedy: the heuristics of the Nimbus paper on the corrected cost model.
 
 The classes here validate parameters and allocate arrays; the hot loops run in
 the Numba kernels of :mod:`placement.heuristics.offloading._kernels`.

@@ -33,7 +33,7 @@ levels :math:`n = 0..\bar N_j` of every node with a candidate, where
 with :math:`\mathit{cap}_{ij} = \max\{n : \mathit{net}_{ij} + \mathit{inf}_j + q_j(n) \le
 \varepsilon_{t,i}\}`. The queue term :math:`\sum_n n\,q_j(n)\,u_{jn}` equals
 :math:`n_j\,q_j(n_j)` exactly (one level is chosen and it equals the load). The
-``cap`` row is spec §3's :math:`x_{ij} \le \sum_{n \le cap_{ij}} u_{jn}` rewritten with
+``cap`` row is the deadline rule :math:`x_{ij} \le \sum_{n \le cap_{ij}} u_{jn}` rewritten with
 :math:`\sum_n u_{jn} = 1` (same polytope, fewer nonzeros when :math:`\mathit{cap}` is
 large) and dropped when :math:`\mathit{cap}_{ij} \ge \bar N_j` (it is then implied):
 big-M free and exact — every device on :math:`j` meets its deadline at the final load.

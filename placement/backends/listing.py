@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from placement.backends import cpsat, highs
+from placement.backends import pyomo as pyomo_backend
+
 
 def available_backends() -> list[dict[str, Any]]:
     """One dict per backend with ``name``, ``available``, ``version`` and ``kind``.
@@ -11,9 +14,6 @@ def available_backends() -> list[dict[str, Any]]:
     Never raises: a backend whose package is missing or broken is listed as not
     available.
     """
-    from placement.backends import cpsat, highs
-    from placement.backends import pyomo as pyomo_backend
-
     out: list[dict[str, Any]] = []
     try:
         out.append(

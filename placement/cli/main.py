@@ -21,6 +21,7 @@ import traceback
 from typing import Any
 
 from placement._version import __version__
+from placement.backends import available_backends
 from placement.cli.args import (
     Parser,
     add_method_flags,
@@ -33,6 +34,7 @@ from placement.cli.args import (
 )
 from placement.errors import InputError
 from placement.io import write_solution
+from placement.pareto import pareto
 from placement.registry import METHODS, PROBLEMS, methods_of, problem_of
 from placement.registry import method as lookup_method
 from placement.registry import read as read_any
@@ -171,8 +173,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_pareto(args: argparse.Namespace) -> int:
-    from placement.pareto import pareto
-
     inst, problem = _read(args)
     hooks = _hooks(problem)
     given = {
@@ -221,8 +221,6 @@ def _cmd_read(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     import importlib.metadata as md
-
-    from placement.backends import available_backends
 
     print("MILP backends:")
     for b in available_backends():

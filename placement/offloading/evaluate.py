@@ -1,8 +1,20 @@
 """The evaluator of the offloading cost model: the single source of truth.
 
-Vectorised with numpy; every solver's assignment is judged here. The queue term
-uses each node's *final* load (the domino effect): a device that joined a node
-early sees the queue of everybody who came after it.
+Vectorised with numpy; every solver's assignment is judged here. The rules:
+
+* device ``i`` has deadline ``1000 / fps_i`` ms and energy budget ``local_mj_i`` per frame;
+* Wi-Fi upload ``8·frame_kb_i / (bandwidth_a / users_a)`` ms, where ``users_a`` counts the
+  AP's background users plus the instance's devices on it; LTE upload
+  ``8·frame_kb_i / lte_mbps_i``;
+* on edge node ``j``: ``net = upload + rtt[a, j]``, latency ``net + inference_j +
+  q_j(n_j)`` with ``n_j`` the *final* number of devices on ``j`` (the domino effect: a
+  device that joined early sees the queue of everybody who came after it), energy
+  ``w_wifi · net``;
+* in cloud ``k``: ``net = upload + rtt_cloud``, latency ``net + inference_k``, energy
+  ``w · net`` with the access technology's ``w``;
+* locally: ``local_ms_i`` and ``local_mj_i``, always allowed;
+* an offloaded device is feasible when its latency meets the deadline, its energy the
+  budget and its node's load the node's cap (``FEAS_TOL`` slack).
 """
 
 from __future__ import annotations
@@ -98,7 +110,7 @@ class Assignment:
         """Parse the ``assignment`` object of a solution file.
 
         Without an ``access`` list, clouds are reached over LTE iff ``method`` is
-        ``cloud4g`` (the access technology is part of the method, spec §7).
+        ``cloud4g`` (the access technology is part of the method).
         """
         if not isinstance(d, dict):
             raise InputError("must be an object", field="assignment")
@@ -225,7 +237,7 @@ def validate_assignment(inst: OffloadingInstance, a: Assignment) -> None:
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
-    """Per-device costs and aggregates of one assignment (spec §2).
+    """Per-device costs and aggregates of one assignment.
 
     Per-device arrays (``(N,)``): ``kind``, ``target``, ``tier`` (tier label, ``cloud``
     or ``local``), ``upload_ms``, ``rtt_ms``, ``inference_ms``, ``queue_ms``, ``net_ms``,
@@ -320,7 +332,7 @@ class Evaluation:
 
     @cached_property
     def metrics(self) -> dict[str, Any]:
-        """Aggregates of spec §7 (JSON-ready)."""
+        """Aggregates written to solution files (JSON-ready)."""
         inst = self.instance
         N = inst.n_devices
         kind = self.kind
@@ -366,7 +378,7 @@ class Evaluation:
 
 
 def evaluate(instance: OffloadingInstance, assignment: Assignment) -> Evaluation:
-    """Evaluate ``assignment`` on ``instance`` (vectorised; spec §2).
+    """Evaluate ``assignment`` on ``instance`` (vectorised).
 
     Raises
     ------

@@ -1,4 +1,4 @@
-"""Seeded, deterministic generator of offloading instances (spec §5, paper Table 4).
+"""Seeded, deterministic generator of offloading instances (the Nimbus paper's Table 4).
 
 Every configuration of Table 4 is available (``A-C0`` … ``A-C3``, ``B``, ``C``, ``D``)
 with four RTT modes: ``gmm-seattle`` / ``gmm-planetlab`` (i.i.d. draws of the
@@ -62,8 +62,6 @@ CONFIGS: dict[str, Config] = {
     "C": Config("C", AP_POOL, 100, 50, 2, 1000, 10.0, "(C) Nimbus baseline comparison"),
     "D": Config("D", AP_POOL, 100, 50, 2, 1000, 10.0, "(D) Nimbus variants (ST/MT/2PMT)"),
 }
-#: Device counts of configuration A in the paper.
-A_DEVICE_COUNTS = (500, 1000, 2000, 4000)
 
 
 def _data(name: str) -> Any:

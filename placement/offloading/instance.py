@@ -3,7 +3,7 @@
 Follows PyVRP's ``ProblemData``: every array is checked once in ``__post_init__``
 (shape, dtype, sign, finiteness) and made read-only; changes go through
 :func:`dataclasses.replace`, which validates again. Units are explicit in the
-field names (ms, KB = 1000 B, Mbps, mJ). See spec §1–§2 and the file format in
+field names (ms, KB = 1000 B, Mbps, mJ). The cost model is stated in :mod:`placement.offloading.evaluate`, the file format in
 ``instances/README.md``.
 """
 
@@ -80,7 +80,8 @@ def _index(name: str, a: np.ndarray, n: int, allow_none: bool) -> None:
 
 @dataclass(frozen=True, eq=False)
 class OffloadingInstance:
-    """One batch of the latency–energy offloading problem (spec §1).
+    """One batch of the latency–energy offloading problem: access points, edge nodes,
+    clouds, devices and the RTTs between them.
 
     ``A`` access points, ``J`` edge nodes, ``K`` clouds, ``N`` devices.
 

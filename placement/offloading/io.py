@@ -116,7 +116,7 @@ def _matrix(obj: Any, fname: str, rows: int, cols: int) -> np.ndarray:
 
 
 def instance_from_dict(d: Any) -> OffloadingInstance:
-    """Build a validated instance from the parsed JSON object of spec §7.
+    """Build a validated instance from the parsed JSON object of the file format.
 
     Raises
     ------
@@ -259,7 +259,7 @@ def _mat_to_list(a: np.ndarray) -> list[list[float | None]]:
 
 
 def instance_to_dict(inst: OffloadingInstance) -> dict[str, Any]:
-    """The JSON object of spec §7 for ``inst`` (``null`` marks an unreachable RTT)."""
+    """The JSON object of the file format for ``inst`` (``null`` marks an unreachable RTT)."""
     en: dict[str, Any] = {
         "tier": list(inst.node_tier),
         "ap": inst.node_ap.tolist(),

@@ -23,6 +23,10 @@ EXECUTORS = ("serial", "thread", "process", "dask")
 #: Default relative MIP gap of the exact methods: effectively exact (HiGHS' own is 1e-4).
 DEFAULT_MIP_GAP = 1e-9
 
+_KAPPA_HELP = (
+    "κ, candidates per device (nimbus: a random subset after the look-ahead, default 0; "
+    "greedy: the nearest by RTT, default 5; 0 = all)"
+)
 _OBJECTIVE_HELP = "objective to optimise (default latency / the instance's)"
 _EPSILON_HELP = (
     "ε-constraint right-hand side: total energy (mJ), or total latency (ms) for --objective energy"
@@ -62,7 +66,7 @@ class NimbusParams(Params):
 
     fixed_objective: ClassVar[str | None] = "latency"
 
-    kappa: int = param(0, "candidates kept at random after the look-ahead (0 = all)")
+    kappa: int = param(0, _KAPPA_HELP)
     alpha: float = param(0.7, "latency weight of the score, in [0, 1]")
     beta: float = param(0.3, "load weight of the score, in [0, 1]")
     order: str = param("instance", "device order", choices=ORDERS)
@@ -90,7 +94,7 @@ class GreedyParams(Params):
 
     fixed_objective: ClassVar[str | None] = "latency"
 
-    kappa: int = param(5, "nearest nodes by RTT considered (0 = all)")
+    kappa: int = param(5, _KAPPA_HELP)
     order: str = param("instance", "device order", choices=ORDERS)
 
     def __post_init__(self) -> None:

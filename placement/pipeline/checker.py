@@ -26,7 +26,8 @@ def _exceeds(used: float, cap: float) -> bool:
 
 
 def check_pipeline_solution(instance: PipelineInstance, placement: Placement) -> list[str]:
-    """Re-check every constraint of spec 02 §2 for ``placement``.
+    """Re-check every constraint for ``placement``: resources, instance capacities,
+    bandwidths, delay bounds, capabilities, pinning, replicas, exclusivity, max instances.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""The one evaluator of pipeline placements (spec 02 §2–§3).
+"""The one evaluator of pipeline placements: every constraint and every objective.
 
 :func:`evaluate_pipeline` recomputes every objective of a
 :class:`~placement.pipeline.instance.Placement` and lists every violated
@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 #: Relative tolerance of every capacity / bound comparison.
 
-OBJECTIVE_NAMES = ("cores", "hops", "delay", "energy", "priority", "migrations", "cost")
 
 
 def _over(value: float, cap: float) -> bool:
@@ -37,7 +36,7 @@ class PipelineEvaluation:
     Attributes
     ----------
     objectives
-        Objective name -> value (every objective of spec 02 §3 and ``cost``).
+        Objective name -> value (cores, hops, delay, energy, priority, migrations, cost).
     violations
         Human-readable violated constraints (empty = feasible).
     link_load

@@ -1,4 +1,4 @@
-"""Seeded generators of ECCO edge-pipeline instances (spec 02 §6).
+"""Seeded generators of ECCO edge-pipeline instances (car crash, black ice, smart parking).
 
 Substrates: a grid of lampposts carrying roadside units (micro-servers like the
 ECCO NUC / Optiplex with sensors and radios), MEC servers every ~10 units and one

@@ -4,7 +4,7 @@ File (whitespace-separated integers): ``m n``, the ``m x n`` cost matrix, the
 ``m x n`` resource matrix, the ``m`` agent capacities. The original multi-instance
 files prepend the number of problems ``P`` (the first one is read).
 
-Mapping (spec 02 §5): agent ``i`` is node ``agent{i}`` with resource ``cap`` =
+Mapping: agent ``i`` is node ``agent{i}`` with resource ``cap`` =
 ``b[i]``; job ``j`` is function ``job{j}`` whose demand of ``cap`` and per-instance
 placement ``cost`` are node overrides ``w[i][j]`` and ``c[i][j]``, with unbounded
 instance capacity; each job is a one-step request. Minimising the objective

@@ -1,4 +1,5 @@
-"""Reader of the Würzburg VNFCP benchmark format (spec 03).
+"""Reader of the Würzburg VNFCP benchmark format (files ``topology``, ``requests``,
+``vnfLib`` and ``optimal``).
 
 A problem is a directory holding ``topology``, ``requests`` and ``vnfLib`` (and
 optionally ``optimal``, the published Pareto front). Units: bandwidth-like fields
@@ -96,7 +97,7 @@ def read_vnflib(path: Path) -> tuple[list[Function], dict[str, list[str]], list[
                 )
             abbrev[toks[0].lower()] = [t.lower() for t in toks[1:] if t]
         elif section == "pairs":
-            continue  # heuristic hint only (spec 03 §1)
+            continue  # a heuristic hint of the benchmark, not a constraint
         else:
             raise InputError(
                 f"row outside a known section ({section!r})", path=str(path), field=f"line {ln}"

@@ -133,3 +133,31 @@ def test_registry_declares_all_methods():
         "cpsat",
     }
     assert {m.kind for m in METHODS.values()} <= {"baseline", "heuristic", "exact", "bound"}
+
+
+def test_energy_objective_is_reported_as_energy(tmp_path, data_dir):
+    """`--objective energy` reports total energy as the objective (it reported total latency)."""
+    inst = placement.generate("C", devices=120, seed=1)
+    res = placement.solve(inst, method="milp", objective="energy")
+    assert res.objective_name == "energy" and res.unit == "mJ"
+    assert res.objective == pytest.approx(res.evaluation.total_energy_mj, rel=1e-12)
+    assert res.objective != pytest.approx(res.evaluation.objective)
+    assert res.bound is not None and res.bound <= res.objective + 1e-6
+    f = tmp_path / "c.json"
+    placement.write_instance(inst, f)
+    out = tmp_path / "s.json"
+    from placement.cli import main
+
+    argv = ["solve", str(f), "--method", "milp", "--objective", "energy", "-o", str(out)]
+    assert main([*argv, "--quiet"]) == 0
+    sol = json.loads(out.read_text())
+    assert sol["objective_name"] == "energy"
+    assert sol["objective"] == pytest.approx(sol["metrics"]["total_energy_mj"], rel=1e-12)
+
+
+def test_edge_objective_is_the_edge_count():
+    """`objective="edge"` reports the number of edge devices, bounded from above."""
+    inst = placement.generate("C", devices=60, seed=2)
+    res = placement.solve(inst, method="milp", objective="edge")
+    assert res.sense == -1 and res.objective == res.metrics["edge"]
+    assert res.bound is not None and res.bound >= res.objective

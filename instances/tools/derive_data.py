@@ -386,7 +386,7 @@ def derive_eua(src: Path, out: Path) -> None:
 
 
 def main() -> None:
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
         "--shared",
@@ -395,7 +395,7 @@ def main() -> None:
         help="shared folder (holding data/) or its data/ folder",
     )
     ap.add_argument(
-        "--out", type=Path, default=here, help="instances/ folder (default: next to this script)"
+        "--out", type=Path, default=here, help="instances/ folder (default: the one holding tools/)"
     )
     args = ap.parse_args()
     src = args.shared / "data" if (args.shared / "data" / "README.md").exists() else args.shared
