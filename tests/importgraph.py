@@ -12,7 +12,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Source folder -> the package name it is installed as.
-SOURCES = {"placement": "placement", "models": "placement.models", "heuristics": "placement.heuristics"}
+SOURCES = {
+    "placement": "placement",
+    "models": "placement.models",
+    "heuristics": "placement.heuristics",
+}
 
 
 @dataclass
@@ -73,9 +77,7 @@ class Graph:
 
     def imports_of(self, prefix: str) -> dict[str, set[str]]:
         """Internal imports of every module at or under ``prefix``."""
-        return {
-            m: e for m, e in self.edges.items() if m == prefix or m.startswith(prefix + ".")
-        }
+        return {m: e for m, e in self.edges.items() if m == prefix or m.startswith(prefix + ".")}
 
 
 def _module_name(path: Path, src: str, pkg: str) -> str:

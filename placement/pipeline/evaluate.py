@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 #: Relative tolerance of every capacity / bound comparison.
 
 
-
 def _over(value: float, cap: float) -> bool:
     return math.isfinite(cap) and value > cap + TOL * max(1.0, abs(cap))
 

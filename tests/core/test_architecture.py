@@ -10,7 +10,11 @@ import pytest
 
 GRAPH = importgraph.build()
 
-OFFLOADING = ("placement.offloading", "placement.models.offloading", "placement.heuristics.offloading")
+OFFLOADING = (
+    "placement.offloading",
+    "placement.models.offloading",
+    "placement.heuristics.offloading",
+)
 PIPELINE = ("placement.pipeline", "placement.models.pipeline", "placement.heuristics.pipeline")
 #: Modules that describe a problem's data; they never build or solve anything.
 DATA = [
@@ -89,8 +93,15 @@ def test_core_imports_no_layer_above():
 
 def test_models_and_heuristics_do_not_import_the_top():
     """Model builders and heuristics import neither solve(), the CLI nor a problem's method glue."""
-    top = ("placement.solve", "placement.cli", "placement.pareto", "placement.offloading.methods",
-           "placement.pipeline.methods", "placement.offloading.pareto", "placement.pipeline.pareto")
+    top = (
+        "placement.solve",
+        "placement.cli",
+        "placement.pareto",
+        "placement.offloading.methods",
+        "placement.pipeline.methods",
+        "placement.offloading.pareto",
+        "placement.pipeline.pareto",
+    )
     bad = {
         m: sorted(t for t in e if _under(t, top))
         for m, e in GRAPH.edges.items()

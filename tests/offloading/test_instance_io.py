@@ -13,7 +13,9 @@ import placement
 from placement.offloading.io import instance_to_dict
 
 BROKEN = json.loads(
-    (__import__("pathlib").Path(__file__).parents[1] / "data" / "broken" / "EXPECTED.json").read_text()
+    (
+        __import__("pathlib").Path(__file__).parents[1] / "data" / "broken" / "EXPECTED.json"
+    ).read_text()
 )
 
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/pipeline/bench_front.py [INSTANCE_DIR ...] [--out benchmarks/pipeline/results]
+    python benchmarks/experiments/pipeline/bench_front.py [INSTANCE_DIR ...] [--out benchmarks/results/pipeline]
 
 Default instances: the bundled ``msgp2`` and ``eval-topo``. Writes
 ``front_<name>.csv`` (one row per point: cores, hops, stage times, proven) and
@@ -23,7 +23,7 @@ from placement.pipeline import pareto_pipeline, read_pipeline
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_markdown  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             str(ROOT / "instances/pipeline/eval-topo"),
         ],
     )
-    ap.add_argument("--out", default=str(ROOT / "benchmarks/pipeline/results"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks/results/pipeline"))
     ap.add_argument("--formulation", default="layered", choices=["layered", "arc"])
     ap.add_argument("--time-limit", type=float, default=None)
     a = ap.parse_args(argv)

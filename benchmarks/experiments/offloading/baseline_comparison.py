@@ -15,12 +15,12 @@ Protocol
 * Further §6 statements: edge share on A-C0 vs A-C3 with 4000 devices (15 fps),
   and MT / 2PMT at 1, 2, 4, 8 threads on config D (contiguous split), same seeds.
 
-Outputs in ``benchmarks/results/``: ``baseline_comparison.csv`` (one row per run),
+Outputs in ``benchmarks/results/offloading/``: ``baseline_comparison.csv`` (one row per run),
 ``baseline_comparison.md`` (tables and the comparison with the paper's
 statements, with the verdict rules used), ``baseline_counts.png``,
 ``baseline_latency.png``, ``baseline_runtime.png``, ``kappa_tradeoff.png``.
 
-Usage: ``python benchmarks/baseline_comparison.py [--seeds 20]``.
+Usage: ``python benchmarks/experiments/offloading/baseline_comparison.py [--seeds 20]``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from tqdm import tqdm  # noqa: E402
 
 import placement  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parents[2] / "results" / "offloading"
 BASELINES = [
     ("Nimbus", "nimbus", {}),
     ("Nimbus (paper look-ahead)", "nimbus", {"lookahead": "paper"}),
@@ -401,7 +401,7 @@ def write_md(rows: list[dict], seeds: list[int], path: Path) -> None:
     L = [
         "# Baseline comparison and κ trade-off (paper §7 (C), spec §6) on the corrected model",
         "",
-        f"Produced by `python benchmarks/baseline_comparison.py --seeds {len(seeds)}` "
+        f"Produced by `python benchmarks/experiments/offloading/baseline_comparison.py --seeds {len(seeds)}` "
         f"(protocol in its docstring). Config C, generator/solver seeds {seeds[0]}–{seeds[-1]}; "
         "mean ± sd over seeds (run times: median [min–max]). Machine shared with other work "
         f"(load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}).",
@@ -533,12 +533,15 @@ NOTES = """\
 
 def main(argv: list[str] | None = None) -> int:
     """Run the protocol; write CSV, Markdown and plots."""
+    global RESULTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--seeds", type=int, default=20, help="number of seeds (>= 20 for the results file)"
     )
     ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     args = ap.parse_args(argv)
+    RESULTS = args.out
     RESULTS.mkdir(parents=True, exist_ok=True)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     rows = run_all(seeds)

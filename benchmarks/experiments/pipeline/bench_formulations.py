@@ -2,11 +2,11 @@
 
 Usage::
 
-    python benchmarks/pipeline/bench_formulations.py [--time-limit 120]
+    python benchmarks/experiments/pipeline/bench_formulations.py [--time-limit 120]
 
 Solves min hops (+ cores tie-break) subject to cores <= c for every published point
 (c, h) of ``msgp2`` and ``eval-topo`` with both formulations and records time, the
-optimum found and the model size. Writes ``results/formulations.{csv,md}``.
+optimum found and the model size. Writes ``benchmarks/results/pipeline/formulations.{csv,md}``.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from placement.pipeline import check_pipeline_solution, read_pipeline
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_markdown  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the formulation comparison."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--time-limit", type=float, default=120.0)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks/pipeline/results"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks/results/pipeline"))
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

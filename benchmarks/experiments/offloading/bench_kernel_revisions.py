@@ -12,9 +12,9 @@ Timing: 5 rounds of 20 calls of the base kernel then 20 of the new one; the figu
 is the median per side (kernel call only, no Python wrapper). Both kernels must
 give the same assignment (asserted).
 
-Outputs ``benchmarks/results/kernel_revisions.csv`` and ``.md`` with the machine.
+Outputs ``benchmarks/results/offloading/kernel_revisions.csv`` and ``.md`` with the machine.
 
-Usage: ``python benchmarks/bench_kernel_revisions.py [--base REV] [--new REV]``
+Usage: ``python benchmarks/experiments/offloading/bench_kernel_revisions.py [--base REV] [--new REV]``
 (``--new`` defaults to the working tree).
 """
 
@@ -38,8 +38,9 @@ from tqdm import tqdm
 import placement
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-RESULTS = HERE / "results"
+ROOT = HERE.parents[2]
+RESULTS = HERE.parents[1] / "results" / "offloading"
+KERNELS = "heuristics/offloading/_kernels.py"
 sys.path.insert(0, str(HERE))
 
 from bench_heuristics import machine_info  # noqa: E402
@@ -48,16 +49,19 @@ from bench_heuristics import machine_info  # noqa: E402
 def load_kernels(rev: str | None, tmp: Path):
     """The kernel module of ``rev`` (None: the working tree), compiled without cache."""
     if rev is None:
-        src = (ROOT / "heuristics" / "kernels.py").read_text()
+        src = (ROOT / KERNELS).read_text()
         tag = "worktree"
     else:
-        src = subprocess.run(
-            ["git", "show", f"{rev}:heuristics/kernels.py"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        src = None
+        for where in (KERNELS, "heuristics/kernels.py"):  # the module moved once
+            out = subprocess.run(
+                ["git", "show", f"{rev}:{where}"], cwd=ROOT, capture_output=True, text=True
+            )
+            if out.returncode == 0:
+                src = out.stdout
+                break
+        if src is None:
+            raise SystemExit(f"no kernel module at revision {rev}")
         tag = rev
     path = tmp / f"kernels_{tag.replace('/', '_')}.py"
     path.write_text(src.replace("cache=True", "cache=False"))
@@ -123,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     L = [
         "# Nimbus kernel — before / after (side by side, one run)",
         "",
-        f"Produced by `python benchmarks/bench_kernel_revisions.py --base {args.base}` "
+        f"Produced by `python benchmarks/experiments/offloading/bench_kernel_revisions.py --base {args.base}` "
         "(protocol in its docstring). Kernel call only (κ = 0, exact look-ahead).",
         "",
         "## Machine",

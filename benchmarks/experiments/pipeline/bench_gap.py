@@ -2,11 +2,11 @@
 
 Usage::
 
-    python benchmarks/pipeline/bench_gap.py --data DIR [--time-limit 60]
+    python benchmarks/experiments/pipeline/bench_gap.py --data DIR [--time-limit 60]
 
 ``DIR`` holds ``cattrysse1994/gapK-i`` and ``optima.csv`` (the project's shared
 ``orlib-gap`` folder; the bundled ``instances/pipeline/gap`` has four of them and
-is the default). Writes ``results/gap.csv`` and ``results/gap.md``.
+is the default). Writes ``benchmarks/results/pipeline/gap.csv`` and ``benchmarks/results/pipeline/gap.md``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from placement.pipeline import check_pipeline_solution, read_pipeline
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_markdown  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", default=str(ROOT / "instances/pipeline/gap"))
     ap.add_argument("--time-limit", type=float, default=60.0)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks/pipeline/results"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks/results/pipeline"))
     a = ap.parse_args(argv)
     data = Path(a.data)
     rows = list(csv.DictReader(open(data / "optima.csv")))

@@ -4,11 +4,11 @@ For config C (1000 devices, seed 1) and a scaled-down A instance (A-C0, 300 devi
 seed 1): ``placement.pareto(method="milp", points=7)`` (ε-constraint sweep, per-point
 time limit ``--time-limit`` s, MIP gap 1e-4, points in 2 worker processes), and one run
 each of Nimbus, Greedy, MT, 2PMT (2 threads), Cloud and Local, evaluated on the same
-(energy, latency) axes. Writes ``benchmarks/results/pareto_<instance>.csv`` (the front),
+(energy, latency) axes. Writes ``benchmarks/results/offloading/pareto_<instance>.csv`` (the front),
 ``pareto_<instance>_heuristics.csv``, ``pareto_<instance>.png`` and
 ``pareto_<instance>_zoom.png`` (without Local). ``--replot`` redraws the PNGs from the CSVs.
 
-Run from the repository root: ``python benchmarks/pareto_fronts.py [--time-limit 60]``.
+Run from the repository root: ``python benchmarks/experiments/offloading/pareto_fronts.py [--time-limit 60]``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import placement
 from placement.registry import methods_of
 
-OUT = Path(__file__).parent / "results"
+OUT = Path(__file__).resolve().parents[2] / "results" / "offloading"
 HEURISTICS = {
     "Nimbus": "nimbus",
     "Greedy": "greedy",
@@ -135,7 +135,7 @@ def main() -> int:
         print(summary[-1], flush=True)
     load1 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     lines = [
-        "# Pareto fronts (benchmarks/pareto_fronts.py)",
+        "# Pareto fronts (benchmarks/experiments/offloading/pareto_fronts.py)",
         "",
         f"- load before: `{load0}`",
         f"- load after: `{load1}`",

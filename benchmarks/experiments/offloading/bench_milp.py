@@ -1,6 +1,6 @@
 """MILP benchmarks (issue 4): build time, solve time and gap, partitioned MILP, heuristic gaps.
 
-Protocol (fixed; results in ``benchmarks/results/milp_*``):
+Protocol (fixed; results in ``benchmarks/results/offloading/milp_*``):
 
 1. **Build** — config C (1000 devices × 152 nodes), seeds 1–3: pre-filter time; Pyomo
    ``ConcreteModel`` build and Pyomo → HiGHS transfer (``set_instance`` of the in-process
@@ -13,7 +13,7 @@ Protocol (fixed; results in ``benchmarks/results/milp_*``):
 4. **Heuristic gaps** — on each config-C seed of (2): Nimbus, Greedy, MT, 2PMT (threads 2),
    Cloud and Local, gap = (heuristic − optimum) / optimum, with their violations.
 
-Run from the repository root: ``python benchmarks/bench_milp.py [--seeds 10] [--quick]``.
+Run from the repository root: ``python benchmarks/experiments/offloading/bench_milp.py [--seeds 10] [--quick]``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 import placement
 from placement.registry import methods_of
 
-OUT = Path(__file__).parent / "results"
+OUT = Path(__file__).resolve().parents[2] / "results" / "offloading"
 
 
 def machine() -> dict[str, str]:

@@ -2,13 +2,13 @@
 
 Usage::
 
-    python benchmarks/pipeline/bench_ecco.py [--time-limit 60] [--sizes 10:5,20:10,...]
+    python benchmarks/experiments/pipeline/bench_ecco.py [--time-limit 60] [--sizes 10:5,20:10,...]
 
 For each (nodes, requests) size and seed the instance is generated (mixed use
 cases on a lamppost grid), solved for min ``cores`` with both formulations (arc
 flow is skipped above ``--arc-max-nodes``), and every placement is re-checked by
-the independent checker. Writes ``results/ecco.csv``, ``results/ecco.md`` and
-``results/ecco.png`` (solve time vs size).
+the independent checker. Writes ``benchmarks/results/pipeline/ecco.csv``, ``benchmarks/results/pipeline/ecco.md`` and
+``benchmarks/results/pipeline/ecco.png`` (solve time vs size).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from placement.pipeline import check_pipeline_solution, generate_pipeline
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_markdown  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--objective", default="cores")
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--arc-max-nodes", type=int, default=250)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks/pipeline/results"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks/results/pipeline"))
     a = ap.parse_args(argv)
     sizes = [tuple(int(x) for x in s.split(":")) for s in a.sizes.split(",")]
     out = Path(a.out)

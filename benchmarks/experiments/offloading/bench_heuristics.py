@@ -25,12 +25,12 @@ The ratio is reference allocation time / Nimbus ``runtime`` (and / kernel-only
 time). The reference's conversion of the instance to lists is not timed, as the
 kernel's array preparation is cached per instance.
 
-Outputs ``benchmarks/results/heuristics_speed.csv`` and ``.md`` with the machine
+Outputs ``benchmarks/results/offloading/heuristics_speed.csv`` and ``.md`` with the machine
 (platform, CPU model, cores, numpy/numba versions, load average before and
 after). The machine is shared: a load average above the core count means other
 work ran at the same time and the figures are pessimistic.
 
-Usage: ``python benchmarks/bench_heuristics.py [--quick]``.
+Usage: ``python benchmarks/experiments/offloading/bench_heuristics.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ import numpy as np
 import placement
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
-sys.path.insert(0, str(HERE.parent / "tests"))
+RESULTS = HERE.parents[1] / "results" / "offloading"
+sys.path.insert(0, str(HERE.parents[2] / "tests"))
 
 import reference_nimbus as ref  # noqa: E402
 
@@ -261,7 +261,7 @@ def write_md(path: Path, info, jit_cold, jit_cached, rows, ratios) -> None:
     L = [
         "# Nimbus heuristics — speed benchmark",
         "",
-        "Produced by `python benchmarks/bench_heuristics.py` (protocol in its docstring).",
+        "Produced by `python benchmarks/experiments/offloading/bench_heuristics.py` (protocol in its docstring).",
         "",
         "## Machine",
         "",
