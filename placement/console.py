@@ -18,3 +18,27 @@ def table(rows: list[tuple[str, Any]], indent: str = "  ") -> str:
         return ""
     w = max(len(k) for k, _ in rows)
     return "\n".join(f"{indent}{k.ljust(w)}  {v}" for k, v in rows)
+
+
+#: Environment variable that turns every progress bar off (set by ``--no-progress``).
+NO_PROGRESS_ENV = "PLACEMENT_NO_PROGRESS"
+
+
+def progress(
+    iterable: Any = None,
+    *,
+    total: int | None = None,
+    desc: str = "",
+    enabled: bool | None = None,
+    **kw: Any,
+) -> Any:
+    """A tqdm progress bar on stderr, shown only on a terminal (``enabled=None``) and never
+    when ``$PLACEMENT_NO_PROGRESS`` is set (``placement --no-progress``)."""
+    import os
+
+    from tqdm.auto import tqdm
+
+    if os.environ.get(NO_PROGRESS_ENV):
+        enabled = False
+    disable = None if enabled is None else not enabled
+    return tqdm(iterable, total=total, desc=desc, disable=disable, **kw)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from typing import Any, TypeVar
 
-from .errors import InputError
+from placement import console
+from placement.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,7 @@ def map_jobs(
             jobs = [(shared, *job) for job in jobs]
     bar = None
     if progress and n > 1:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n, desc=progress, leave=False)
+        bar = console.progress(total=n, desc=progress, leave=False)
     try:
         if backend == "serial" or n <= 1 or (workers == 1 and backend != "dask"):
             out = []

@@ -35,11 +35,20 @@ class ParetoPoint:
         the unconstrained extremes).
     result
         The :class:`~placement.result.Result` of the solve, when kept.
+    status
+        Status of the solve (``optimal``, ``feasible``, ``heuristic``, ...).
+    proven
+        Whether the point is proven optimal for its ε (``None``: not known).
+    bound
+        Bound on the point's optimised objective, when the solve has one.
     """
 
     values: dict[str, float]
     epsilon: float | None = None
     result: Any = None
+    status: str | None = None
+    proven: bool | None = None
+    bound: float | None = None
 
 
 def _key(p: ParetoPoint, name: str, sense: int) -> float:
@@ -110,6 +119,8 @@ class ParetoFront:
         Every solved point, dominated ones included.
     statistics
         Sweep details (method, per-point runtimes, parallel workers).
+    units
+        Objective name -> unit, for axis labels.
     """
 
     x: str
@@ -120,6 +131,7 @@ class ParetoFront:
     senses: tuple[int, int] = (1, 1)
     all_points: list[ParetoPoint] = field(default_factory=list)
     statistics: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_points(
@@ -131,6 +143,7 @@ class ParetoFront:
         reference: tuple[float, float] | None = None,
         senses: tuple[int, int] = (1, 1),
         statistics: Mapping[str, Any] | None = None,
+        units: Mapping[str, str] | None = None,
     ) -> ParetoFront:
         """Filter ``points`` and compute the hypervolume.
 
@@ -159,6 +172,7 @@ class ParetoFront:
             senses=senses,
             all_points=list(points),
             statistics=dict(statistics or {}),
+            units=dict(units or {}),
         )
 
     def objective_names(self) -> list[str]:
@@ -171,14 +185,19 @@ class ParetoFront:
 
     def to_csv(self, path: str | None = None) -> str:
         """CSV text (one row per nondominated point, one column per objective named
-        as the objective, then ``epsilon``); written atomically when ``path`` given."""
+        as the objective, then ``epsilon``, ``status``, ``proven`` and ``bound`` — a
+        bound on ``y`` where the point's solve optimised ``y``);
+        written atomically when ``path`` given."""
         names = self.objective_names()
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(names + ["epsilon"])
+        w.writerow(names + ["epsilon", "status", "proven", "bound"])
         for p in self.points:
             row = [_fmt(p.values[n]) for n in names]
             row.append("" if p.epsilon is None else _fmt(p.epsilon))
+            row.append(p.status or "")
+            row.append("" if p.proven is None else str(bool(p.proven)).lower())
+            row.append("" if p.bound is None else _fmt(p.bound))
             w.writerow(row)
         text = buf.getvalue()
         if path is not None:
@@ -192,8 +211,9 @@ class ParetoFront:
         others: Mapping[str, tuple[float, float]] | None = None,
         title: str | None = None,
     ) -> None:
-        """Draw the front (staircase + points) and optional labelled extra points
-        (e.g. heuristics) to a PNG, written atomically."""
+        """Draw the front (staircase + points; unproven points hollow) and optional
+        labelled extra points (published fronts, heuristics) beneath it, with the
+        objectives' units on the axes; written atomically."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -202,14 +222,33 @@ class ParetoFront:
         fig, ax = plt.subplots(figsize=(6.4, 4.6), dpi=120)
         xs = [p.values[self.x] for p in self.points]
         ys = [p.values[self.y] for p in self.points]
-        if xs:
-            ax.step(xs, ys, where="post", color="tab:blue", alpha=0.5)
-            ax.plot(xs, ys, "o", color="tab:blue", label=f"front ({len(xs)} points)")
         markers = "sD^v<>pP*Xh"
         for k, (name, (ox, oy)) in enumerate((others or {}).items()):
-            ax.plot([ox], [oy], markers[k % len(markers)], label=name, markersize=7)
-        ax.set_xlabel(self.x)
-        ax.set_ylabel(self.y)
+            ax.plot(
+                [ox], [oy], markers[k % len(markers)], label=name, markersize=11, zorder=1,
+                markerfacecolor="none", markeredgewidth=1.5, alpha=0.8,
+            )  # fmt: skip
+        if xs:
+            ax.step(xs, ys, where="post", color="tab:blue", alpha=0.5, zorder=2)
+            proven = [p.proven is not False for p in self.points]
+            px = [x for x, ok in zip(xs, proven) if ok]
+            py = [y for y, ok in zip(ys, proven) if ok]
+            ux = [x for x, ok in zip(xs, proven) if not ok]
+            uy = [y for y, ok in zip(ys, proven) if not ok]
+            if px:
+                ax.plot(px, py, "o", color="tab:blue", zorder=3, label=f"front ({len(px)} proven)")
+            if ux:
+                ax.plot(
+                    ux, uy, "o", color="tab:blue", markerfacecolor="white", zorder=3,
+                    label=f"not proven ({len(ux)})",
+                )  # fmt: skip
+
+        def label(name: str) -> str:
+            unit = self.units.get(name)
+            return f"{name} [{unit}]" if unit else name
+
+        ax.set_xlabel(label(self.x))
+        ax.set_ylabel(label(self.y))
         ax.grid(True, alpha=0.3)
         ax.set_title(title or f"Pareto front: {self.y} vs {self.x}")
         ax.legend(fontsize=8)

@@ -11,7 +11,13 @@ from placement.errors import InputError
 from placement.registry import PROBLEMS, load, problem_of
 from placement.registry import read as read_any
 
-__all__ = ["read_any", "read_solution", "write_solution"]
+__all__ = ["read_any", "read_solution", "solution_dict", "write_solution"]
+
+
+def solution_dict(instance: Any, result: Any) -> dict[str, Any]:
+    """The solution-file object of ``result`` (any problem)."""
+    mod = PROBLEMS[problem_of(instance)].write_solution.partition(":")[0]
+    return load(f"{mod}:solution_to_dict")(instance, result)
 
 
 def write_solution(instance: Any, result: Any, path: str | os.PathLike[str]) -> None:

@@ -280,6 +280,23 @@ class Result:
             Status.HEURISTIC,
         )
 
+    def to_frame(self) -> Any:
+        """A ``pandas.DataFrame`` with one row per device (offloading) or request
+        (pipeline), from the evaluator (needs the optional ``pandas`` extra).
+
+        Raises
+        ------
+        ImportError
+            Without pandas (``pip install 'placement[frame]'``).
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "Result.to_frame needs pandas: pip install 'placement[frame]'"
+            ) from None
+        return pd.DataFrame(self.evaluation.rows() if self.evaluation is not None else [])
+
     def summary(self) -> str:
         """One-line human summary: the optimised objective with its unit, bound and gap."""
         unit = f" {self.unit}" if self.unit else ""
@@ -289,6 +306,6 @@ class Result:
         g = "-" if gap is None else f"{100 * gap:.3f}%"
         rt = f"{1000 * self.runtime:.3g} ms" if self.runtime < 1 else f"{self.runtime:.3f} s"
         return (
-            f"{self.method}: status={self.status} {self.objective_name}={obj} bound={bnd} "
-            f"gap={g} runtime={rt}"
+            f"{self.problem} {self.method}: status={self.status} {self.objective_name}={obj} "
+            f"bound={bnd} gap={g} runtime={rt}"
         )

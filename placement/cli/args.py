@@ -153,6 +153,19 @@ def add_method_flags(p: argparse.ArgumentParser, flags: dict[str, MethodFlag]) -
         groups[key].add_argument(mf.flag, **kw)
 
 
+def validate_flag(mf: MethodFlag, value: Any) -> None:
+    """Check ``value`` with the parameter class of a method that takes the flag.
+
+    Raises
+    ------
+    InputError
+        The message of that class's validation.
+    """
+    problem, name = sorted(mf.methods)[0]
+    spec = next(m for m in METHODS if (m.problem, m.name) == (problem, name))
+    spec.params_type().build({mf.name: value}, method=name)
+
+
 def given_params(args: argparse.Namespace, flags: dict[str, MethodFlag]) -> dict[str, Any]:
     """The method flags given on the command line (name -> value)."""
     return {k: getattr(args, k) for k in flags if getattr(args, k, None) is not None}

@@ -14,6 +14,7 @@ interrupted.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -31,11 +32,13 @@ from placement.cli.args import (
     pos_int,
     pos_number,
     types,
+    validate_flag,
 )
+from placement.console import NO_PROGRESS_ENV
 from placement.errors import InputError
-from placement.io import write_solution
+from placement.io import read_solution, solution_dict, write_solution
 from placement.pareto import pareto
-from placement.registry import METHODS, PROBLEMS, methods_of, problem_of
+from placement.registry import METHODS, PROBLEMS, load, methods_of, problem_of
 from placement.registry import method as lookup_method
 from placement.registry import read as read_any
 from placement.solve import solve
@@ -44,6 +47,10 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = tuple(f for spec in PROBLEMS.values() for f in spec.formats)
+
+
+def _pareto(argv: list[str]) -> bool:
+    return "pareto" in argv
 
 
 def _hooks(problem: str) -> Any:
@@ -59,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"placement {__version__}")
     p.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)")
     p.add_argument("--debug", action="store_true", help="print tracebacks of internal errors")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
 
     g = sub.add_parser("generate", help="generate an instance")
@@ -81,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", help="solution file (written atomically)")
     s.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
     s.add_argument("--quiet", action="store_true", help="print only the status line")
+    s.add_argument("--json", action="store_true", help="print the result (solution file) as JSON")
     add_method_flags(s, flags)
 
     e = sub.add_parser("evaluate", help="evaluate a solution file on an instance")
@@ -92,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="offloading: write the per-device table (latency, energy, feasibility)",
     )
     e.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
+    e.add_argument(
+        "--force", action="store_true", help="evaluate a solution written for another instance"
+    )
 
     pa = sub.add_parser("pareto", help="ε-constraint sweep of a two-objective front")
     pa.add_argument("path")
@@ -114,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--plot", help="PNG output")
     pa.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
     pa.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    pl = sub.add_parser("plot", help="draw the allocation map of a solution")
+    pl.add_argument("path")
+    pl.add_argument("solution")
+    pl.add_argument("-o", "--output", required=True, help="image file (.png, .svg or .pdf)")
+    pl.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
+    pl.add_argument(
+        "--force", action="store_true", help="plot a solution written for another instance"
+    )
 
     r = sub.add_parser("read", help="convert a VNFCP / GAP / GraphML file to pipeline JSON")
     r.add_argument("path")
@@ -150,13 +171,20 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     params = given_params(args, flags)
     accepted = spec.params_type().field_names()
     ignored = sorted(k for k in params if k not in accepted)
+    for k in ignored:  # a nonsense value is an error even where the method ignores it
+        validate_flag(flags[k], params[k])
     if ignored:  # the CLI's flags are shared by all methods; the API stays strict
         shown = ", ".join(flags[k].flag for k in ignored)
         print(f"note: method {name!r} ignores {shown}", file=sys.stderr)
         params = {k: v for k, v in params.items() if k in accepted}
+    if args.verbosity and "verbose" in accepted:
+        params["verbose"] = True  # -v: the solver's log (incumbent, bound, gap over time)
     res = solve(inst, method=name, seed=args.seed, **params)
     if args.output:
         write_solution(inst, res, args.output)
+    if args.json:
+        print(json.dumps(solution_dict(inst, res), indent=1))
+        return EXIT_OK
     print(res.summary())
     if not args.quiet:
         _hooks(problem).print_result(inst, res)
@@ -201,7 +229,7 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
         )
     kw["seed"] = args.seed
     if "progress" in hooks.PARETO_OPTIONS:
-        kw["progress"] = not args.no_progress
+        kw["progress"] = False if args.no_progress else None
     front = pareto(inst, x=args.x, y=args.y, **kw)
     if args.csv:
         front.to_csv(args.csv)
@@ -211,6 +239,26 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
     for f in (args.csv, args.plot):
         if f:
             print(f"wrote {f}")
+    return EXIT_OK
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    import importlib
+
+    inst, problem = _read(args)
+    fmt = os.path.splitext(args.output)[1].lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise InputError(
+            f"unknown image format {fmt!r}: use .png, .svg or .pdf",
+            path=args.output,
+            field="output",
+        )
+    solution, d = read_solution(args.solution, inst)
+    if not args.force:
+        load(f"{PROBLEMS[problem].cli}:check_solution_instance")(d, inst, args.solution)
+    mod = importlib.import_module(PROBLEMS[problem].cli.rsplit(".", 1)[0] + ".plot")
+    mod.plot_solution(inst, solution, args.output, fmt)
+    print(f"wrote {args.output}")
     return EXIT_OK
 
 
@@ -259,6 +307,7 @@ _COMMANDS = {
     "evaluate": _cmd_evaluate,
     "pareto": _cmd_pareto,
     "read": _cmd_read,
+    "plot": _cmd_plot,
     "check": _cmd_check,
     "methods": _cmd_methods,
 }
@@ -269,8 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or bool(os.environ.get("PLACEMENT_DEBUG"))
     # global flags may come anywhere
-    lead = [a for a in argv if a in ("-v", "-vv", "--verbose", "--debug")]
-    rest = [a for a in argv if a not in ("-v", "-vv", "--verbose", "--debug")]
+    glob = ("-v", "-vv", "--verbose", "--debug", "--no-progress")
+    lead = [a for a in argv if a in glob[:4]]
+    rest = [a for a in argv if a not in glob or (a == "--no-progress" and _pareto(argv))]
+    if "--no-progress" in argv:
+        os.environ[NO_PROGRESS_ENV] = "1"
     verbosity = sum(2 if a == "-vv" else 1 for a in lead if a != "--debug")
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -280,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             args = parser.parse_args(rest)
         except SystemExit as exc:  # --help / --version
             return int(exc.code or 0)
+        args.verbosity = verbosity
         return _COMMANDS[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

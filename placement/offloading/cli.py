@@ -16,7 +16,12 @@ from placement.errors import InputError
 from placement.offloading.evaluate import Evaluation, evaluate
 from placement.offloading.generate import CONFIGS, RTT_MODES, generate
 from placement.offloading.instance import OffloadingInstance
-from placement.offloading.io import instance_summary, read_solution, write_instance
+from placement.offloading.io import (
+    check_solution_instance,
+    instance_summary,
+    read_solution,
+    write_instance,
+)
 from placement.offloading.params import EXECUTORS
 
 
@@ -111,6 +116,8 @@ def print_result(inst: OffloadingInstance, res: Any) -> None:
 def run_evaluate(inst: OffloadingInstance, args: argparse.Namespace) -> int:
     """``evaluate``: judge a solution file with the evaluator."""
     a, d = read_solution(args.solution, inst)
+    if not args.force:
+        check_solution_instance(d, inst, args.solution)
     ev = evaluate(inst, a)
     if args.devices_csv:
         write_devices_csv(ev, args.devices_csv)
@@ -123,46 +130,17 @@ def run_evaluate(inst: OffloadingInstance, args: argparse.Namespace) -> int:
 
 
 def write_devices_csv(ev: Evaluation, path: str) -> None:
-    """One row per device: where it runs, its cost terms and whether it is feasible."""
+    """One row per device (:meth:`Evaluation.rows`): where it runs, its cost terms and
+    whether it is feasible (1/0)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "device",
-            "kind",
-            "target",
-            "tier",
-            "upload_ms",
-            "rtt_ms",
-            "inference_ms",
-            "queue_ms",
-            "latency_ms",
-            "deadline_ms",
-            "energy_mj",
-            "budget_mj",
-            "saving_mj_per_s",
-            "feasible",
-        ]
-    )
-    inst = ev.instance
-    kinds = ev.assignment.kind_names()
-    for i in range(inst.n_devices):
+    rows = ev.rows()
+    w.writerow(list(rows[0]))
+    for r in rows:
         w.writerow(
             [
-                i,
-                kinds[i],
-                int(ev.target[i]),
-                ev.tier[i],
-                repr(float(ev.upload_ms[i])),
-                repr(float(ev.rtt_ms[i])),
-                repr(float(ev.inference_ms[i])),
-                repr(float(ev.queue_ms[i])),
-                repr(float(ev.latency_ms[i])),
-                repr(float(inst.deadline_ms[i])),
-                repr(float(ev.energy_mj[i])),
-                repr(float(inst.device_local_mj[i])),
-                repr(float(ev.saving_mj_per_s[i])),
-                int(ev.feasible[i]),
+                int(v) if isinstance(v, bool) else repr(v) if isinstance(v, float) else v
+                for v in r.values()
             ]
         )
     atomic_write_text(path, buf.getvalue())

@@ -91,6 +91,32 @@ class Assignment:
         edge = self.kind == KIND_EDGE
         return np.bincount(self.target[edge], minlength=n_nodes).astype(np.int64)
 
+    def with_devices(self, n: int) -> Assignment:
+        """This assignment extended by ``n`` new devices computing locally (a warm start
+        for :meth:`~placement.offloading.instance.OffloadingInstance.with_devices`)."""
+        return Assignment.from_arrays(
+            np.concatenate((self.kind, np.zeros(n, np.int8))),
+            np.concatenate((self.target, np.full(n, -1, np.int64))),
+            np.concatenate((self.lte, np.zeros(n, bool))),
+        )
+
+    def without_devices(self, devices: Any) -> Assignment:
+        """This assignment without ``devices`` (a warm start for
+        :meth:`~placement.offloading.instance.OffloadingInstance.without_devices`)."""
+        keep = np.ones(self.n_devices, dtype=bool)
+        keep[np.atleast_1d(np.asarray(devices, dtype=np.int64))] = False
+        return Assignment.from_arrays(self.kind[keep], self.target[keep], self.lte[keep])
+
+    def with_node_down(self, node: int) -> Assignment:
+        """This assignment with the devices of edge node ``node`` computing locally (a
+        feasible warm start for
+        :meth:`~placement.offloading.instance.OffloadingInstance.with_node_down`: the
+        other nodes only lose load)."""
+        on = (self.kind == KIND_EDGE) & (self.target == int(node))
+        return Assignment.from_arrays(
+            np.where(on, KIND_LOCAL, self.kind), np.where(on, -1, self.target), self.lte & ~on
+        )
+
     def kind_names(self) -> list[str]:
         """Per-device kind as strings (``local``/``edge``/``cloud``)."""
         names = np.array(KIND_NAMES)
@@ -329,6 +355,27 @@ class Evaluation:
             "energy": self.total_energy_mj,
             "edge": float(np.count_nonzero(self.kind == KIND_EDGE)),
         }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per device: where it runs, its cost terms and whether it is feasible."""
+        inst = self.instance
+        kinds = self.assignment.kind_names()
+        cols = {
+            "kind": kinds,
+            "target": self.target.tolist(),
+            "tier": list(self.tier),
+            "upload_ms": self.upload_ms.tolist(),
+            "rtt_ms": self.rtt_ms.tolist(),
+            "inference_ms": self.inference_ms.tolist(),
+            "queue_ms": self.queue_ms.tolist(),
+            "latency_ms": self.latency_ms.tolist(),
+            "deadline_ms": inst.deadline_ms.tolist(),
+            "energy_mj": self.energy_mj.tolist(),
+            "budget_mj": inst.device_local_mj.tolist(),
+            "saving_mj_per_s": self.saving_mj_per_s.tolist(),
+            "feasible": self.feasible.tolist(),
+        }
+        return [{"device": i, **{k: v[i] for k, v in cols.items()}} for i in range(inst.n_devices)]
 
     @cached_property
     def metrics(self) -> dict[str, Any]:

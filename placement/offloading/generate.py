@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from placement import console
 from placement.errors import InputError
 from placement.offloading.instance import OffloadingInstance
 
@@ -145,9 +146,7 @@ def _draw_rtt_matrix(rng: np.random.Generator, mode: str, rows: int, cols: int) 
     per = max(1, RTT_CHUNK // cols)
     starts = range(0, rows, per)
     if rows * cols > 4 * RTT_CHUNK:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc="drawing RTT matrix", unit="chunk", leave=False)
+        starts = console.progress(starts, desc="drawing RTT matrix", unit="chunk", leave=False)
     for r0 in starts:
         r1 = min(rows, r0 + per)
         out[r0:r1] = _draw_rtt(rng, mode, (r1 - r0, cols))

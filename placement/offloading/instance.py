@@ -10,6 +10,7 @@ field names (ms, KB = 1000 B, Mbps, mJ). The cost model is stated in :mod:`place
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -417,6 +418,105 @@ class OffloadingInstance:
     def replace(self, **changes: Any) -> OffloadingInstance:
         """Return a validated copy with ``changes`` applied (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------ what-if copies
+    def with_devices(
+        self,
+        *,
+        ap: Any,
+        fps: Any,
+        frame_kb: Any = 33.0,
+        local_ms: Any,
+        local_mj: Any,
+        lte_mbps: Any = 5.64,
+        device_class: Any = "",
+    ) -> OffloadingInstance:
+        """A validated copy with new devices appended (indices ``N, N+1, ...``).
+
+        Every argument is a scalar (one device) or a sequence (one entry per new
+        device); scalars are broadcast to the length of ``ap``. Existing device indices
+        are unchanged, so an assignment of this instance extends with
+        :meth:`~placement.offloading.evaluate.Assignment.with_devices`.
+        """
+        ap = np.atleast_1d(np.asarray(ap))
+        n = ap.shape[0]
+
+        def col(v: Any, name: str) -> np.ndarray:
+            a = np.atleast_1d(np.asarray(v, dtype=np.float64))
+            if a.shape[0] == 1 and n != 1:
+                a = np.repeat(a, n)
+            if a.shape[0] != n:
+                raise InputError(f"must have one entry per new device ({n})", field=name)
+            return a
+
+        classes = (device_class,) * n if isinstance(device_class, str) else tuple(device_class)
+        return self.replace(
+            device_ap=np.concatenate((self.device_ap, ap)),
+            device_fps=np.concatenate((self.device_fps, col(fps, "devices.fps"))),
+            device_frame_kb=np.concatenate(
+                (self.device_frame_kb, col(frame_kb, "devices.frame_kb"))
+            ),
+            device_local_ms=np.concatenate(
+                (self.device_local_ms, col(local_ms, "devices.local_ms"))
+            ),
+            device_local_mj=np.concatenate(
+                (self.device_local_mj, col(local_mj, "devices.local_mj"))
+            ),
+            device_lte_mbps=np.concatenate(
+                (self.device_lte_mbps, col(lte_mbps, "devices.lte_mbps"))
+            ),
+            device_class=self.device_class + classes,
+        )
+
+    def without_devices(self, devices: Any) -> OffloadingInstance:
+        """A validated copy without ``devices`` (indices); the others keep their order
+        and are renumbered ``0..N'-1`` (see
+        :meth:`~placement.offloading.evaluate.Assignment.without_devices`)."""
+        drop = np.zeros(self.n_devices, dtype=bool)
+        idx = np.atleast_1d(np.asarray(devices, dtype=np.int64))
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n_devices):
+            raise InputError(f"device index out of range 0..{self.n_devices - 1}", field="devices")
+        drop[idx] = True
+        keep = np.flatnonzero(~drop)
+        return self.replace(
+            device_ap=self.device_ap[keep],
+            device_fps=self.device_fps[keep],
+            device_frame_kb=self.device_frame_kb[keep],
+            device_local_ms=self.device_local_ms[keep],
+            device_local_mj=self.device_local_mj[keep],
+            device_lte_mbps=self.device_lte_mbps[keep],
+            device_class=tuple(self.device_class[i] for i in keep.tolist()),
+        )
+
+    def with_node_down(self, node: int) -> OffloadingInstance:
+        """A validated copy in which edge node ``node`` takes no device (its cap is 0);
+        node indices are unchanged (see
+        :meth:`~placement.offloading.evaluate.Assignment.with_node_down`)."""
+        if isinstance(node, bool) or not 0 <= int(node) < self.n_nodes:
+            raise InputError(f"node index out of range 0..{self.n_nodes - 1}", field="node")
+        cap = np.array(self.node_max_devices)
+        cap[int(node)] = 0
+        return self.replace(node_max_devices=cap)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """``sha256:<hex>`` of everything the cost model reads (not the name or recipe):
+        two instances with the same hash give every assignment the same costs."""
+        h = hashlib.sha256()
+        for a in (
+            self.ap_bandwidth_mbps, self.ap_background_users, self.node_ap,
+            self.node_inference_ms, self.node_queue_slope_ms, self.node_queue_intercept_ms,
+            self.node_max_devices, self.cloud_inference_ms, self.cloud_rtt_wifi_ms,
+            self.cloud_rtt_lte_ms, self.device_ap, self.device_fps, self.device_frame_kb,
+            self.device_local_ms, self.device_local_mj, self.device_lte_mbps, self.rtt_ms,
+        ):  # fmt: skip
+            h.update(str(a.shape).encode())
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update("\x1f".join(self.node_tier).encode())
+        h.update(repr((self.w_wifi, self.w_lte)).encode())
+        for t in self.node_queue_table_ms or ():
+            h.update(b"-" if t is None else t.tobytes())
+        return "sha256:" + h.hexdigest()
 
     def __repr__(self) -> str:
         return (

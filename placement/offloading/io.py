@@ -394,6 +394,7 @@ def solution_to_dict(instance: OffloadingInstance, result: Result) -> dict[str, 
         "format": SOLUTION_FORMAT,
         "version": SOLUTION_VERSION,
         "instance": instance.name,
+        "instance_hash": instance.content_hash,
         "method": result.method,
         "params": _jsonable(result.params),
         "seed": result.seed,
@@ -446,3 +447,21 @@ def read_solution(
     except InputError as exc:
         raise exc.with_path(str(path)) from None
     return a, d
+
+
+def check_solution_instance(d: dict[str, Any], instance: OffloadingInstance, path: str) -> None:
+    """Refuse a solution file written for another instance (its ``instance_hash``).
+
+    Raises
+    ------
+    InputError
+        Naming both instances; files without a hash pass.
+    """
+    h = d.get("instance_hash")
+    if isinstance(h, str) and h != instance.content_hash:
+        raise InputError(
+            f"this solution was computed for instance {d.get('instance')!r}, not for "
+            f"{instance.name!r} (content hashes differ); pass --force to evaluate it anyway",
+            path=path,
+            field="instance_hash",
+        )

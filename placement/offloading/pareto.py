@@ -11,10 +11,7 @@
    ``min latency s.t. total energy ≤ ε`` with ε evenly spaced strictly between the
    two extremes' energies, all started from the least-energy assignment (feasible for
    every larger ε; a worker chains its points in increasing ε);
-4. refinement: while the front has fewer than ``points`` nondominated points, a new
-   ε is placed in the middle of the widest energy gap between neighbours (at most
-   ``points`` extra solves);
-5. the nondominated filter and the hypervolume of :class:`placement.front.ParetoFront`
+4. the nondominated filter and the hypervolume of :class:`placement.front.ParetoFront`
    against ``reference`` (default: 1.1 × the nadir, see ``ParetoFront.from_points``;
    the value used is in ``front.reference``).
 
@@ -38,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from placement import console
 from placement.backends.base import BackendParams
 from placement.backends.highs import HighsModel
 from placement.errors import InputError
@@ -277,7 +275,14 @@ def _point(inst: OffloadingInstance, rec: dict[str, Any], method: str) -> Pareto
         wall=rec["time_s"],
     )
     eps = rec["epsilon"] if isinstance(rec["epsilon"], (int, float)) else None
-    return ParetoPoint(values=rec["values"], epsilon=eps, result=res)
+    return ParetoPoint(
+        values=rec["values"],
+        epsilon=eps,
+        result=res,
+        status=str(res.status),
+        proven=res.status == Status.OPTIMAL if method in EXACT else None,
+        bound=res.bound,
+    )
 
 
 def pareto_offloading(
@@ -305,9 +310,9 @@ def pareto_offloading(
     x, y
         Axes: ``energy`` and ``latency`` (either order).
     points
-        Target number of front points (≥ 2): the two extremes plus ``points - 2``
-        ε-constraint solves, refined until the front has ``points`` nondominated
-        points or the refinement budget (``points`` more solves) is spent.
+        Number of ε-levels (≥ 2): the two extremes plus ``points - 2`` levels evenly
+        spaced between their energies. Levels that give the same point are counted
+        in ``statistics["duplicates"]``, so the front has at most ``points`` points.
     method
         ``milp`` (default), ``cpsat``, or a heuristic name (``nimbus``, ``greedy``,
         ``mt``, ``2pmt``, ``cloud``, ``local``, ...).
@@ -349,14 +354,8 @@ def pareto_offloading(
     tl = DEFAULT_POINT_LIMIT if time_limit is None else float(time_limit)
     if math.isfinite(tl):
         p["time_limit"] = tl
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        total=points,
-        desc=f"pareto[{method}]",
-        unit="pt",
-        disable=(None if progress is None else not progress),
-    )
+    solves = points + 2 if method in EXACT else points
+    bar = console.progress(total=solves, desc=f"pareto[{method}]", enabled=progress, unit="solve")
     t0 = time.perf_counter()
     runner = _Runner(instance, method, p, nw, bar, executor, address)
     recs: list[dict[str, Any]] = []
@@ -375,12 +374,17 @@ def pareto_offloading(
     finally:
         runner.close()
     pts = [_point(instance, r, method) for r in recs if "values" in r]
+    for p in pts:  # a point's bound is reported on the y axis only
+        if p.result.objective_name != y:
+            p.bound = None
     statuses = [str(r["status"]) for r in recs]
+    units = {k: o.unit for k, o in PROBLEMS["offloading"].objectives.items()}
     front = ParetoFront.from_points(
         pts,
         x,
         y,
         reference=reference,
+        units=units,
         statistics={
             "method": method,
             "solves": len(recs),
@@ -394,6 +398,9 @@ def pareto_offloading(
     )
     if reference is None:
         front.statistics["reference"] = "1.1 x nadir of the front"
+    levels = {round(p.values[x], 9) for p in front.points}
+    front.statistics["levels"] = points
+    front.statistics["duplicates"] = max(0, points - len(levels))
     return front
 
 
@@ -425,26 +432,4 @@ def _exact_sweep(runner: _Runner, points: int) -> list[dict[str, Any]]:
         + [("latency", float(e), start) for e in inner]
     )
     recs += third
-    # 4. refinement in the widest gaps
-    budget = points
-    while budget > 0:
-        pts = [r for r in recs if "values" in r]
-        front = ParetoFront.from_points(
-            [ParetoPoint(values=r["values"]) for r in pts], "energy", "latency"
-        ).points
-        if len(front) >= points:
-            break
-        es = sorted({round(fp.values["energy"], 9) for fp in front})
-        tried = {round(float(r["epsilon"]), 9) for r in recs if isinstance(r["epsilon"], float)}
-        gaps = sorted(
-            ((b - a, (a + b) / 2) for a, b in zip(es, es[1:]) if b - a > 1e-6 * max(1.0, b)),
-            reverse=True,
-        )
-        new = [m for _, m in gaps if round(m, 9) not in tried][
-            : min(budget, max(1, runner.workers))
-        ]
-        if not new:
-            break
-        budget -= len(new)
-        recs += runner.run([("latency", float(e), start) for e in new])
     return recs

@@ -20,7 +20,13 @@ from placement.console import fmt, table
 from placement.pipeline.evaluate import evaluate_pipeline
 from placement.pipeline.generate import USE_CASES, generate_pipeline
 from placement.pipeline.instance import PipelineInstance
-from placement.pipeline.io import instance_summary, instance_to_dict, read_solution, write_pipeline
+from placement.pipeline.io import (
+    check_solution_instance,
+    instance_summary,
+    instance_to_dict,
+    read_solution,
+    write_pipeline,
+)
 
 
 def add_generate(sub: Any, types: Any) -> None:
@@ -70,7 +76,9 @@ def print_result(inst: PipelineInstance, res: Any) -> None:
 
 def run_evaluate(inst: PipelineInstance, args: argparse.Namespace) -> int:
     """``evaluate``: judge a solution file with the evaluator."""
-    pl, _ = read_solution(args.solution)
+    pl, d = read_solution(args.solution)
+    if not args.force:
+        check_solution_instance(d, inst, args.solution)
     ev = evaluate_pipeline(inst, pl)
     if args.json:
         print(json.dumps(ev.to_dict(), indent=1))

@@ -54,6 +54,26 @@ class PipelineEvaluation:
     node_load: dict[str, dict[str, float]] = field(default_factory=dict)
     request_delay: dict[str, float] = field(default_factory=dict)
     admitted: list[str] = field(default_factory=list)
+    instance: Any = None
+    placement: Any = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per request: admitted, priority, worst delay and its bound, hosts."""
+        out = []
+        for r in self.instance.requests if self.instance is not None else ():
+            hosts = self.placement.steps.get(r.name, {}) if self.placement is not None else {}
+            out.append(
+                {
+                    "request": r.name,
+                    "execution": r.execution,
+                    "priority": r.priority,
+                    "admitted": r.name in self.admitted,
+                    "delay_ms": self.request_delay.get(r.name),
+                    "max_delay_ms": r.max_delay_ms,
+                    "hosts": "; ".join(f"{s}@{','.join(n)}" for s, n in hosts.items()),
+                }
+            )
+        return out
 
     @property
     def feasible(self) -> bool:
@@ -285,4 +305,6 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
         node_load={v: dict(d) for v, d in node_load.items()},
         request_delay=req_delay,
         admitted=admitted,
+        instance=instance,
+        placement=placement,
     )

@@ -28,6 +28,8 @@ silently).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import os
@@ -520,6 +522,34 @@ def detect_format(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
+def content_hash(inst: PipelineInstance) -> str:
+    """``sha256:<hex>`` of the instance's content (substrate, functions, requests,
+    previous placement; not its name or metadata)."""
+    d = instance_to_dict(inst)
+    for k in ("name", "meta"):
+        d.pop(k, None)
+    text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_solution_instance(d: dict[str, Any], inst: PipelineInstance, path: str) -> None:
+    """Refuse a solution file written for another instance (its ``instance_hash``).
+
+    Raises
+    ------
+    InputError
+        Naming both instances; files without a hash pass.
+    """
+    h = d.get("instance_hash")
+    if isinstance(h, str) and h != content_hash(inst):
+        raise InputError(
+            f"this solution was computed for instance {d.get('instance')!r}, not for "
+            f"{inst.name!r} (content hashes differ); pass --force to evaluate it anyway",
+            path=path,
+            field="instance_hash",
+        )
+
+
 def instance_summary(inst: PipelineInstance) -> dict[str, Any]:
     """Readable summary of a pipeline instance (``placement info``)."""
     s = dict(inst.summary())
@@ -573,6 +603,7 @@ def solution_to_dict(inst: PipelineInstance, result: Result) -> dict[str, Any]:
         "format": SOLUTION_FORMAT,
         "version": SOLUTION_VERSION,
         "instance": inst.name,
+        "instance_hash": content_hash(inst),
         "method": result.method,
         "objective_name": result.objective_name,
         "objective": result.objective,

@@ -239,6 +239,7 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
             abs_gap=abs_gap,
             threads=params.threads,
             seed=seed,
+            verbose=bool(params.verbose),
         )
     )
     bound_value = None

@@ -115,6 +115,7 @@ class MILPParams(Params):
     solver: str = param("highs", "MILP backend (highs default; any Pyomo solver by name)")
     tiebreak: str | None = param(None, "objective minimised second, lexicographically", cli=False)
     aggregate: Any = param("egress", "commodity aggregation: egress, True or False", cli=False)
+    verbose: bool = param(False, "solver log on the console", cli=False)
 
     def __post_init__(self) -> None:
         if self.objective is not None and self.objective not in OBJECTIVES:

@@ -16,6 +16,7 @@ import logging
 import time
 from typing import Any
 
+from placement import console
 from placement.backends.base import BackendParams
 from placement.errors import InputError
 from placement.front import ParetoFront, ParetoPoint
@@ -60,7 +61,7 @@ def pareto_pipeline(
     threads: int | None = None,
     seed: int = 0,
     bounds: dict[str, float] | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     keep_results: bool = False,
     aggregate: bool | str = "egress",
     **kwargs: Any,
@@ -86,7 +87,7 @@ def pareto_pipeline(
     bounds
         Further fixed ε-constraints on other objectives.
     progress
-        Show a tqdm progress bar.
+        Show a progress bar (default: only on a terminal).
     keep_results
         Keep each point's :class:`~placement.result.Result` in ``ParetoPoint.result``.
     aggregate
@@ -118,11 +119,9 @@ def pareto_pipeline(
     found: list[ParetoPoint] = []
     stats_points: list[dict[str, Any]] = []
     eps: float | None = None
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(desc=f"front {instance.name} ({x}, {y})", unit="point", total=points)
+    bar = console.progress(
+        total=points, desc=f"front {instance.name} ({x}, {y})", enabled=progress, unit="point"
+    )
     try:
         while points is None or len(found) < points:
             t0 = time.perf_counter()
@@ -163,7 +162,14 @@ def pareto_pipeline(
                 res.status = Status.FEASIBLE
             dt = time.perf_counter() - t0
             found.append(
-                ParetoPoint(values=vals, epsilon=eps, result=res if keep_results else None)
+                ParetoPoint(
+                    values=vals,
+                    epsilon=eps,
+                    result=res if keep_results else None,
+                    status=str(res.status),
+                    proven=proven,
+                    bound=res.bound,
+                )
             )
             stats_points.append(
                 {
@@ -199,4 +205,5 @@ def pareto_pipeline(
         "runtime": time.perf_counter() - t_start,
         "instance": instance.name,
     }
-    return ParetoFront.from_points(found, x, y, senses=(sx, sy), statistics=stats)
+    units = {k: o.unit for k, o in PROBLEMS["pipeline"].objectives.items()}
+    return ParetoFront.from_points(found, x, y, senses=(sx, sy), statistics=stats, units=units)
