@@ -79,3 +79,21 @@ def load_json(path: str | os.PathLike[str]) -> Any:
         raise InputError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=str(path)
         ) from None
+
+
+def check_instance_hash(d: Any, expected: str, name: str, path: str) -> None:
+    """Refuse a solution file (parsed ``d``) whose ``instance_hash`` is not ``expected``.
+
+    Raises
+    ------
+    InputError
+        Naming both instances; a file without a hash passes.
+    """
+    h = d.get("instance_hash") if isinstance(d, dict) else None
+    if isinstance(h, str) and h != expected:
+        raise InputError(
+            f"this solution was computed for instance {d.get('instance')!r}, not for "
+            f"{name!r} (content hashes differ); pass --force to use it anyway",
+            path=path,
+            field="instance_hash",
+        )

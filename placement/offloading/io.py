@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from placement._io import dump_json, load_json
+from placement._io import check_instance_hash, dump_json, load_json
 from placement.errors import InputError
 from placement.offloading.evaluate import Assignment, validate_assignment
 from placement.offloading.instance import OffloadingInstance
@@ -450,18 +450,5 @@ def read_solution(
 
 
 def check_solution_instance(d: dict[str, Any], instance: OffloadingInstance, path: str) -> None:
-    """Refuse a solution file written for another instance (its ``instance_hash``).
-
-    Raises
-    ------
-    InputError
-        Naming both instances; files without a hash pass.
-    """
-    h = d.get("instance_hash")
-    if isinstance(h, str) and h != instance.content_hash:
-        raise InputError(
-            f"this solution was computed for instance {d.get('instance')!r}, not for "
-            f"{instance.name!r} (content hashes differ); pass --force to evaluate it anyway",
-            path=path,
-            field="instance_hash",
-        )
+    """Refuse a solution file written for another instance (its ``instance_hash``)."""
+    check_instance_hash(d, instance.content_hash, instance.name, path)

@@ -36,7 +36,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from placement._io import dump_json, load_json
+from placement._io import check_instance_hash, dump_json, load_json
 from placement.errors import InputError
 from placement.pipeline.formats.gap import is_gap_file, read_gap
 from placement.pipeline.formats.graphml import read_substrate
@@ -533,21 +533,8 @@ def content_hash(inst: PipelineInstance) -> str:
 
 
 def check_solution_instance(d: dict[str, Any], inst: PipelineInstance, path: str) -> None:
-    """Refuse a solution file written for another instance (its ``instance_hash``).
-
-    Raises
-    ------
-    InputError
-        Naming both instances; files without a hash pass.
-    """
-    h = d.get("instance_hash")
-    if isinstance(h, str) and h != content_hash(inst):
-        raise InputError(
-            f"this solution was computed for instance {d.get('instance')!r}, not for "
-            f"{inst.name!r} (content hashes differ); pass --force to evaluate it anyway",
-            path=path,
-            field="instance_hash",
-        )
+    """Refuse a solution file written for another instance (its ``instance_hash``)."""
+    check_instance_hash(d, content_hash(inst), inst.name, path)
 
 
 def instance_summary(inst: PipelineInstance) -> dict[str, Any]:
