@@ -12,6 +12,8 @@ active). It knows nothing of ids, events or records: that is
 from __future__ import annotations
 
 import dataclasses
+import logging
+import threading
 import time
 
 import numpy as np
@@ -28,6 +30,8 @@ from placement.heuristics.offloading.nimbus import (
 from placement.offloading.evaluate import Assignment
 from placement.offloading.instance import KIND_INACTIVE, OffloadingInstance
 from placement.offloading.params import NimbusParams
+
+logger = logging.getLogger(__name__)
 
 
 class OnlineState:
@@ -57,7 +61,7 @@ class OnlineState:
     """
 
     def __init__(self, instance: OffloadingInstance, params: NimbusParams, seed: int = 0):
-        ensure_compiled()
+        ensure_compiled_online()
         inst = instance
         self.params = params
         n = self.n = inst.n_devices
@@ -218,7 +222,8 @@ def fresh_nimbus(
     The users of an AP are its background users plus its active devices; the Wi-Fi
     failover is the nearest cloud that meets deadline and budget at that upload. The
     result is what :func:`~placement.heuristics.offloading.nimbus.solve_nimbus` returns on
-    the instance restricted to the active devices (same order, same seed stream).
+    the instance restricted to the active devices (same order, same seed stream, node
+    caps at the active count as that instance has them).
 
     Returns
     -------
@@ -248,7 +253,9 @@ def fresh_nimbus(
         )
         best = np.argmin(np.where(ok_, crtt, np.inf), axis=1)
         cloud[idx] = np.where(ok_[np.arange(idx.size), best], best, -1)
-    d2 = dataclasses.replace(data, upload=_ro(upload), cloud_choice=_ro(cloud))
+    # the restricted instance caps a node without max_devices at its device count
+    cap = np.minimum(data.cap, int(act.sum()))
+    d2 = dataclasses.replace(data, upload=_ro(upload), cloud_choice=_ro(cloud), cap=_ro(cap))
     state = KernelState.empty(data.n_devices, data.n_nodes)
     order = np.flatnonzero(act).astype(np.int64)
     nodes = np.flatnonzero(~np.asarray(failed, dtype=bool)).astype(np.int64)
@@ -270,3 +277,70 @@ def _ro(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
     a.setflags(write=False)
     return a
+
+
+# ------------------------------------------------------------------ JIT warm-up
+_compile_lock = threading.Lock()
+_compiled = False
+
+
+def _tiny_instance() -> OffloadingInstance:
+    """2 APs, 3 nodes (one with a queue table), 1 cloud, 4 devices."""
+    return OffloadingInstance(
+        name="warm-up",
+        ap_bandwidth_mbps=np.array([300.0, 300.0]),
+        ap_background_users=np.array([0, 1]),
+        node_tier=("T1", "T2", "T3"),
+        node_ap=np.array([0, -1, -1]),
+        node_inference_ms=np.array([5.0, 5.0, 5.0]),
+        node_queue_slope_ms=np.array([1.0, 0.0, 1.0]),
+        node_queue_intercept_ms=np.array([-1.0, 0.0, -1.0]),
+        node_max_devices=np.array([-1, 2, -1]),
+        cloud_inference_ms=np.array([5.0]),
+        cloud_rtt_wifi_ms=np.array([[20.0], [20.0]]),
+        cloud_rtt_lte_ms=np.array([[30.0], [30.0]]),
+        device_ap=np.array([0, 0, 1, 1]),
+        device_fps=np.array([10.0, 10.0, 10.0, 10.0]),
+        device_frame_kb=np.array([33.0, 33.0, 33.0, 33.0]),
+        device_local_ms=np.array([150.0, 150.0, 150.0, 150.0]),
+        device_local_mj=np.array([200.0, 200.0, 200.0, 200.0]),
+        device_lte_mbps=np.array([5.0, 5.0, 5.0, 5.0]),
+        device_class=("A", "A", "B", "B"),
+        rtt_ms=np.array([[1.0, 2.0, 3.0], [2.0, 1.0, np.inf]]),
+        node_queue_table_ms=(None, np.array([0.0, 1.0]), None),
+    )
+
+
+def ensure_compiled_online() -> float:
+    """Compile (or load from Numba's cache) the online and relocation kernels once per
+    process, so no event pays for it.
+
+    Returns
+    -------
+    float
+        Seconds spent now (0.0 when the kernels were ready already).
+    """
+    global _compiled
+    if _compiled:
+        return 0.0
+    with _compile_lock:
+        if _compiled:
+            return 0.0
+        t0 = time.perf_counter()
+        ensure_compiled()
+        _compiled = True  # the warm-up below builds OnlineStates itself
+        from placement.heuristics.offloading.relocate import improve
+
+        inst = _tiny_instance()
+        for kappa in (0, 1):
+            st = OnlineState(inst, NimbusParams(kappa=kappa), 0)
+            for i in range(4):
+                st.arrive(i)
+            st.fail(0)
+            st.recover(0)
+            st.depart(0)
+        full = Assignment.from_arrays(np.zeros(4, np.int8), np.full(4, -1))
+        improve(inst, full, max_moves=2)
+        dt = time.perf_counter() - t0
+        logger.debug("online kernels ready in %.3f s", dt)
+        return dt

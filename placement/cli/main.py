@@ -34,6 +34,7 @@ from placement.cli.args import (
 )
 from placement.errors import InputError
 from placement.io import write_solution
+from placement.online import cli as online_cli
 from placement.pareto import pareto
 from placement.registry import METHODS, PROBLEMS, methods_of, problem_of
 from placement.registry import method as lookup_method
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     gsub = g.add_subparsers(dest="problem", required=True, parser_class=Parser, metavar="PROBLEM")
     for name in PROBLEMS:
         _hooks(name).add_generate(gsub, types)
+    online_cli.add_generate(gsub, types, FORMATS)
 
     i = sub.add_parser("info", help="summarise an instance")
     i.add_argument("path")
@@ -115,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
     pa.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    rp = online_cli.add_replay(sub, types, FORMATS)
+    add_method_flags(rp, flags)
+
     r = sub.add_parser("read", help="convert a VNFCP / GAP / GraphML file to pipeline JSON")
     r.add_argument("path")
     r.add_argument("-o", "--output", help="output file (default: JSON on stdout)")
@@ -128,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------ commands
 def _cmd_generate(args: argparse.Namespace) -> int:
+    if args.problem == "events":
+        return int(online_cli.run_generate(args))
     return int(_hooks(args.problem).run_generate(args))
 
 
@@ -214,6 +221,13 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    inst, problem = _read(args)
+    log = online_cli.run_replay(inst, problem, args, given_params(args, method_flags()))
+    _hooks(problem).print_result(inst, log.controller.result())
+    return EXIT_OK
+
+
 def _cmd_read(args: argparse.Namespace) -> int:
     inst, problem = _read(args)
     return int(_hooks(problem).run_read(inst, args))
@@ -258,6 +272,7 @@ _COMMANDS = {
     "solve": _cmd_solve,
     "evaluate": _cmd_evaluate,
     "pareto": _cmd_pareto,
+    "replay": _cmd_replay,
     "read": _cmd_read,
     "check": _cmd_check,
     "methods": _cmd_methods,
