@@ -346,15 +346,7 @@ def _step(
     intercept, table, tlen, cap, capf, special, crtt, cinf, cand, key, out, rng, kappa,
     alpha, beta,
 ):  # fmt: skip
-    """One event; returns the number of devices taken off a target (listed in ``out``).
-
-    ``op`` = :data:`OP_ARRIVE` (device ``x`` becomes active: its AP gains a user, the
-    devices there that would break are re-placed in index order, then ``x`` is placed),
-    :data:`OP_DEPART` (device ``x`` leaves: loads and users drop, nothing moves),
-    :data:`OP_FAIL` (node ``x`` goes down: its devices are re-placed in index order on
-    the working nodes, else cloud, else local) or :data:`OP_RECOVER` (node ``x`` comes
-    back empty).
-    """
+    """The body of :func:`online_step` over the unpacked arrays."""
     cnt = 0
     if op == OP_ARRIVE:
         i = x
@@ -487,8 +479,7 @@ def _rebuild(
     failed, qnext, thr, dev_ap, dev_ukb, dev_eps, dev_bud, ap_bw, w, rtt, node_inf, slope,
     intercept, table, tlen, cap, crtt, cinf,
 ):  # fmt: skip
-    """Derive every list, count, bound and cache from ``kind`` / ``target`` of devices
-    ``0..n-1`` (failure flags are kept). O(N + A + J)."""
+    """The body of :func:`online_rebuild` over the unpacked arrays."""
     ap_head[:] = -1
     node_head[:] = -1
     load[:] = 0

@@ -140,6 +140,7 @@ class OffloadingBackend:
         seed: int,
         migration: str,
         improver: Callable[..., Any] | None,
+        improver_params: Callable[[float | None], Any] | None = None,
     ) -> None:
         self.method = method or "nimbus"
         if self.method != "nimbus":
@@ -162,6 +163,7 @@ class OffloadingBackend:
         if improver is None:
             from placement.heuristics.offloading.relocate import improve as improver
         self._improver = improver
+        self._improver_params = improver_params or (lambda tl: RelocateParams(time_limit=tl))
         self.state = OnlineState(instance, p, seed)
 
     # ------------------------------------------------------------------ ids
@@ -249,7 +251,7 @@ class OffloadingBackend:
             return (), (), (), (), ""
         sub = restrict(self.universe(), act, np.flatnonzero(st.failed))
         before = Assignment.from_arrays(st.kind[act], st.target[act])
-        params = RelocateParams(time_limit=time_limit)
+        params = self._improver_params(time_limit)
         after, _ = self._improver(sub, before, params, max_moves=max_moves)
         changed = np.flatnonzero((after.kind != before.kind) | (after.target != before.target))
         note = ""

@@ -53,6 +53,7 @@ class PipelineBackend:
         seed: int,
         migration: str,
         improver: Callable[..., Any] | None,
+        improver_params: Callable[[float | None], Any] | None = None,
     ) -> None:
         if find_state() is None:
             raise InputError(

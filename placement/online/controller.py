@@ -228,7 +228,11 @@ class Controller:
     improver
         Offloading: the local search of :meth:`reoptimize`, a callable
         ``improve(instance, assignment, params, *, max_moves) -> (assignment, moves)``
-        (default: :func:`placement.heuristics.offloading.relocate.improve`).
+        run on the instance restricted to the active devices (default:
+        :func:`placement.heuristics.offloading.relocate.improve`).
+    improver_params
+        ``improver_params(time_limit) -> params`` builds the improver's parameters for
+        one call (default: ``RelocateParams(time_limit=time_limit)``).
     **params
         Parameters of ``method`` (offloading: ``kappa``, ``alpha``, ``beta``).
 
@@ -256,6 +260,7 @@ class Controller:
         active: Any = None,
         migration: str = "stateless",
         improver: Callable[..., Any] | None = None,
+        improver_params: Callable[[float | None], Any] | None = None,
         **params: Any,
     ) -> None:
         self.problem = problem_of(instance)
@@ -270,7 +275,13 @@ class Controller:
         self.migration = migration
         cls = _backend_class(self.problem)
         self._b: Backend = cls(
-            instance, method, params, seed=seed, migration=migration, improver=improver
+            instance,
+            method,
+            params,
+            seed=seed,
+            migration=migration,
+            improver=improver,
+            improver_params=improver_params,
         )
         self.method = self._b.method
         self.events = 0
