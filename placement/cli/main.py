@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     rp = online_cli.add_replay(sub, types, FORMATS)
-    add_method_flags(rp, flags)
+    add_method_flags(rp, _online_flags(flags))
 
     r = sub.add_parser("read", help="convert a VNFCP / GAP / GraphML file to pipeline JSON")
     r.add_argument("path")
@@ -221,9 +221,16 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _online_flags(flags: dict[str, Any]) -> dict[str, Any]:
+    """The method flags the online controllers take."""
+    names = {n for ns in online_cli.ONLINE_PARAMS.values() for n in ns}
+    return {k: v for k, v in flags.items() if k in names}
+
+
 def _cmd_replay(args: argparse.Namespace) -> int:
     inst, problem = _read(args)
-    log = online_cli.run_replay(inst, problem, args, given_params(args, method_flags()))
+    given = given_params(args, _online_flags(method_flags()))
+    log = online_cli.run_replay(inst, problem, args, given)
     _hooks(problem).print_result(inst, log.controller.result())
     return EXIT_OK
 
