@@ -23,6 +23,7 @@ from placement.offloading.evaluate import Assignment, Evaluation, evaluate
 from placement.offloading.generate import CONFIGS, generate
 from placement.offloading.instance import OffloadingInstance
 from placement.offloading.io import read_instance, write_instance
+from placement.online.controller import Change, Controller
 from placement.pareto import pareto
 from placement.result import RawSolution, Result, Status, Termination
 from placement.solve import solve
@@ -34,6 +35,8 @@ __all__ = [
     "CONFIGS",
     "__version__",
     "Assignment",
+    "Change",
+    "Controller",
     "Evaluation",
     "InputError",
     "NumericalWarning",

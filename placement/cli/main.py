@@ -37,6 +37,7 @@ from placement.cli.args import (
 from placement.console import NO_PROGRESS_ENV
 from placement.errors import InputError
 from placement.io import read_solution, solution_dict, write_solution
+from placement.online import cli as online_cli
 from placement.pareto import pareto
 from placement.registry import METHODS, PROBLEMS, load, methods_of, problem_of
 from placement.registry import method as lookup_method
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     gsub = g.add_subparsers(dest="problem", required=True, parser_class=Parser, metavar="PROBLEM")
     for name in PROBLEMS:
         _hooks(name).add_generate(gsub, types)
+    online_cli.add_generate(gsub, types, FORMATS)
 
     i = sub.add_parser("info", help="summarise an instance")
     i.add_argument("path")
@@ -136,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="plot a solution written for another instance"
     )
 
+    rp = online_cli.add_replay(sub, types, FORMATS)
+    add_method_flags(rp, _online_flags(flags))
+
     r = sub.add_parser("read", help="convert a VNFCP / GAP / GraphML file to pipeline JSON")
     r.add_argument("path")
     r.add_argument("-o", "--output", help="output file (default: JSON on stdout)")
@@ -149,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------ commands
 def _cmd_generate(args: argparse.Namespace) -> int:
+    if args.problem == "events":
+        return int(online_cli.run_generate(args))
     return int(_hooks(args.problem).run_generate(args))
 
 
@@ -262,6 +269,20 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _online_flags(flags: dict[str, Any]) -> dict[str, Any]:
+    """The method flags the online controllers take."""
+    names = {n for ns in online_cli.ONLINE_PARAMS.values() for n in ns}
+    return {k: v for k, v in flags.items() if k in names}
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    inst, problem = _read(args)
+    given = given_params(args, _online_flags(method_flags()))
+    log = online_cli.run_replay(inst, problem, args, given)
+    _hooks(problem).print_result(inst, log.controller.result())
+    return EXIT_OK
+
+
 def _cmd_read(args: argparse.Namespace) -> int:
     inst, problem = _read(args)
     return int(_hooks(problem).run_read(inst, args))
@@ -306,6 +327,7 @@ _COMMANDS = {
     "solve": _cmd_solve,
     "evaluate": _cmd_evaluate,
     "pareto": _cmd_pareto,
+    "replay": _cmd_replay,
     "read": _cmd_read,
     "plot": _cmd_plot,
     "check": _cmd_check,

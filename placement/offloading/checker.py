@@ -25,7 +25,9 @@ def _queue(inst: Any, j: int, n: int) -> float:
     return max(0.0, float(inst.node_queue_slope_ms[j]) * n + float(inst.node_queue_intercept_ms[j]))
 
 
-def _cap(inst: Any, j: int) -> float:
+def _cap(inst: Any, j: int, failed: set[int]) -> float:
+    if j in failed:
+        return 0
     cap = math.inf
     md = int(inst.node_max_devices[j])
     if md >= 0:
@@ -40,15 +42,18 @@ def device_costs(inst: Any, assignment: Any) -> list[dict[str, float]]:
     """Latency, energy and the checks of every device, recomputed with plain loops.
 
     Returns one dict per device with ``latency_ms``, ``energy_mj``, ``deadline_ms``,
-    ``budget_mj`` and ``ok``.
+    ``budget_mj`` and ``ok``. An inactive device (kind 3) shares no AP, loads no node
+    and costs nothing; a node in ``assignment.failed_nodes`` takes no device.
     """
     kinds = [int(k) for k in assignment.kind]
     targets = [int(t) for t in assignment.target]
     lte = [bool(x) for x in assignment.lte]
     n_dev = len(inst.device_ap)
+    failed = {int(j) for j in getattr(assignment, "failed_nodes", ())}
     users = [int(b) for b in inst.ap_background_users]
     for i in range(n_dev):
-        users[int(inst.device_ap[i])] += 1
+        if kinds[i] != 3:
+            users[int(inst.device_ap[i])] += 1
     load: dict[int, int] = {}
     for i in range(n_dev):
         if kinds[i] == 1:
@@ -59,7 +64,9 @@ def device_costs(inst: Any, assignment: Any) -> list[dict[str, float]]:
         deadline = 1000.0 / float(inst.device_fps[i])
         budget = float(inst.device_local_mj[i])
         kb = float(inst.device_frame_kb[i])
-        if kinds[i] == 0:
+        if kinds[i] == 3:
+            lat, en, ok = 0.0, 0.0, True
+        elif kinds[i] == 0:
             lat, en, ok = float(inst.device_local_ms[i]), budget, True
         elif kinds[i] == 1:
             j = targets[i]
@@ -67,7 +74,7 @@ def device_costs(inst: Any, assignment: Any) -> list[dict[str, float]]:
             net = up + float(inst.rtt_ms[a][j])
             lat = net + float(inst.node_inference_ms[j]) + _queue(inst, j, load[j])
             en = inst.w_wifi * net
-            ok = lat <= deadline + TOL and en <= budget + TOL and load[j] <= _cap(inst, j)
+            ok = lat <= deadline + TOL and en <= budget + TOL and load[j] <= _cap(inst, j, failed)
         elif kinds[i] == 2:
             k = targets[i]
             if lte[i]:
@@ -95,7 +102,10 @@ def device_costs(inst: Any, assignment: Any) -> list[dict[str, float]]:
 
 
 def check_offloading(inst: Any, assignment: Any) -> list[str]:
-    """Return one message per violated constraint (empty list: feasible)."""
+    """Return one message per violated constraint (empty list: feasible).
+
+    Inactive devices (kind 3) are ignored; a device on a failed node is a violation.
+    """
     msgs = []
     if len(assignment.kind) != len(inst.device_ap):
         return [f"assignment has {len(assignment.kind)} entries for {len(inst.device_ap)} devices"]
@@ -132,6 +142,7 @@ def assert_metrics_match(
     assert metrics["edge"] == kinds.count(1)
     assert metrics["cloud"] == kinds.count(2)
     assert metrics["local"] == kinds.count(0)
+    assert metrics.get("inactive", 0) == kinds.count(3)
     assert metrics["violations"] == sum(not c["ok"] for c in costs)
     obj = math.fsum(c["latency_ms"] for c in costs)
     assert math.isclose(metrics["objective"], obj, rel_tol=rtol, abs_tol=1e-6), (

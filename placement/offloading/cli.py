@@ -92,8 +92,14 @@ def metrics_rows(m: dict[str, Any]) -> list[tuple[str, Any]]:
     """Rows of the metrics table of a solution."""
     lat = m["latency_ms"]
     tiers = ", ".join(f"{k} {v}" for k, v in m["edge_by_tier"].items())
+    online = []
+    if m.get("inactive"):
+        online.append(("inactive devices", m["inactive"]))
+    if m.get("failed_nodes"):
+        online.append(("failed edge nodes", m["failed_nodes"]))
     return [
         ("devices", m["devices"]),
+        *online,
         ("edge / cloud / local", f"{m['edge']} / {m['cloud']} / {m['local']}"),
         ("edge by tier", tiers),
         ("violations", m["violations"]),

@@ -14,7 +14,11 @@ Vectorised with numpy; every solver's assignment is judged here. The rules:
   ``w · net`` with the access technology's ``w``;
 * locally: ``local_ms_i`` and ``local_mj_i``, always allowed;
 * an offloaded device is feasible when its latency meets the deadline, its energy the
-  budget and its node's load the node's cap (``FEAS_TOL`` slack).
+  budget and its node's load the node's cap (``FEAS_TOL`` slack);
+* online states: a device of kind ``inactive`` is not there — it loads no AP (``users_a``
+  counts the *active* devices only) and no node, and has no cost; it is left out of
+  every aggregate. A failed node (``Assignment.failed_nodes``) has capacity 0, so a
+  device on it is a capacity violation.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from placement.errors import InputError
 from placement.offloading.instance import (
     KIND_CLOUD,
     KIND_EDGE,
+    KIND_INACTIVE,
     KIND_LOCAL,
     KIND_NAMES,
     OffloadingInstance,
@@ -43,16 +48,21 @@ class Assignment:
     Attributes
     ----------
     kind
-        ``(N,)`` int8: 0 local, 1 edge, 2 cloud.
+        ``(N,)`` int8: 0 local, 1 edge, 2 cloud, 3 inactive (online states: the device
+        is not active now).
     target
-        ``(N,)`` int64: edge-node index for edge, cloud index for cloud, -1 for local.
+        ``(N,)`` int64: edge-node index for edge, cloud index for cloud, -1 for local
+        and inactive.
     lte
         ``(N,)`` bool: the cloud is reached over LTE instead of Wi-Fi (``cloud4g``).
+    failed_nodes
+        Edge nodes that are down (online states): sorted, distinct; capacity 0.
     """
 
     kind: np.ndarray
     target: np.ndarray
     lte: np.ndarray
+    failed_nodes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         k = np.ascontiguousarray(self.kind, dtype=np.int8)
@@ -64,17 +74,30 @@ class Assignment:
             )
         for a in (k, t, lte):
             a.setflags(write=False)
+        failed = []
+        for v in self.failed_nodes:
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise InputError(f"entries must be node indices, got {v!r}", field="failed_nodes")
+            failed.append(int(v))
+        object.__setattr__(self, "failed_nodes", tuple(sorted(set(failed))))
         object.__setattr__(self, "kind", k)
         object.__setattr__(self, "target", t)
         object.__setattr__(self, "lte", lte)
 
     @classmethod
-    def from_arrays(cls, kind: Any, target: Any, lte: Any = None) -> Assignment:
-        """Build from arrays (``lte`` defaults to all Wi-Fi)."""
+    def from_arrays(
+        cls, kind: Any, target: Any, lte: Any = None, failed_nodes: Any = ()
+    ) -> Assignment:
+        """Build from arrays (``lte`` defaults to all Wi-Fi, ``failed_nodes`` to none)."""
         kind = np.asarray(kind, dtype=np.int8)
         if lte is None:
             lte = np.zeros(kind.shape[0], dtype=bool)
-        return cls(kind, np.asarray(target, dtype=np.int64), np.asarray(lte, dtype=bool))
+        return cls(
+            kind,
+            np.asarray(target, dtype=np.int64),
+            np.asarray(lte, dtype=bool),
+            tuple(failed_nodes),
+        )
 
     @classmethod
     def all_local(cls, n: int) -> Assignment:
@@ -83,8 +106,13 @@ class Assignment:
 
     @property
     def n_devices(self) -> int:
-        """Number of devices."""
+        """Number of devices (active or not)."""
         return int(self.kind.shape[0])
+
+    @property
+    def active(self) -> np.ndarray:
+        """``(N,)`` bool: the device is active (its kind is not ``inactive``)."""
+        return self.kind != KIND_INACTIVE
 
     def loads(self, n_nodes: int) -> np.ndarray:
         """``(J,)`` number of devices on each edge node."""
@@ -118,13 +146,14 @@ class Assignment:
         )
 
     def kind_names(self) -> list[str]:
-        """Per-device kind as strings (``local``/``edge``/``cloud``)."""
+        """Per-device kind as strings (``local``/``edge``/``cloud``/``inactive``)."""
         names = np.array(KIND_NAMES)
         return names[self.kind].tolist()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assignment`` object of the solution file."""
-        access = np.where(self.kind == KIND_LOCAL, None, np.where(self.lte, "lte", "wifi"))
+        off = (self.kind == KIND_EDGE) | (self.kind == KIND_CLOUD)
+        access = np.where(off, np.where(self.lte, "lte", "wifi"), None)
         return {
             "kind": self.kind_names(),
             "target": self.target.tolist(),
@@ -132,11 +161,14 @@ class Assignment:
         }
 
     @classmethod
-    def from_dict(cls, d: Any, *, method: str | None = None) -> Assignment:
+    def from_dict(
+        cls, d: Any, *, method: str | None = None, failed_nodes: Any = None
+    ) -> Assignment:
         """Parse the ``assignment`` object of a solution file.
 
         Without an ``access`` list, clouds are reached over LTE iff ``method`` is
-        ``cloud4g`` (the access technology is part of the method).
+        ``cloud4g`` (the access technology is part of the method). ``failed_nodes``
+        is the solution file's top-level list of failed edge nodes (online states).
         """
         if not isinstance(d, dict):
             raise InputError("must be an object", field="assignment")
@@ -162,7 +194,7 @@ class Assignment:
         for i, v in enumerate(kinds):
             if not isinstance(v, str) or v not in code:
                 raise InputError(
-                    f"entry {i} must be one of local, edge, cloud; got {v!r}",
+                    f"entry {i} must be one of local, edge, cloud, inactive; got {v!r}",
                     field="assignment.kind",
                 )
             k[i] = code[v]
@@ -194,7 +226,19 @@ class Assignment:
                 lte[i] = v == "lte"
         else:
             lte = (k == KIND_CLOUD) & (method == "cloud4g")
-        return cls(k, t, lte)
+        failed: list[int] = []
+        if failed_nodes is not None:
+            if not isinstance(failed_nodes, list):
+                raise InputError("must be a list of edge-node indices", field="failed_nodes")
+            for i, v in enumerate(failed_nodes):
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise InputError(
+                        f"entry {i} must be an edge-node index, got {v!r}", field="failed_nodes"
+                    )
+                if v in failed:
+                    raise InputError(f"entry {i}: node {v} is listed twice", field="failed_nodes")
+                failed.append(v)
+        return cls(k, t, lte, tuple(failed))
 
 
 def validate_assignment(inst: OffloadingInstance, a: Assignment) -> None:
@@ -210,7 +254,7 @@ def validate_assignment(inst: OffloadingInstance, a: Assignment) -> None:
         raise InputError(
             f"must have one entry per device ({N}), got {a.n_devices}", field="assignment.kind"
         )
-    bad = (a.kind < 0) | (a.kind > 2)
+    bad = (a.kind < 0) | (a.kind > KIND_INACTIVE)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"device {i}: unknown kind code {a.kind[i]}", field="assignment.kind")
@@ -227,12 +271,17 @@ def validate_assignment(inst: OffloadingInstance, a: Assignment) -> None:
                 f"device {i}: {what} index {a.target[i]} out of range 0..{n - 1}",
                 field="assignment.target",
             )
-    loc = a.kind == KIND_LOCAL
-    if np.any(a.target[loc] != -1):
-        i = int(np.flatnonzero(loc & (a.target != -1))[0])
-        raise InputError(
-            f"device {i}: a local device must have target -1", field="assignment.target"
-        )
+    for code, what in ((KIND_LOCAL, "a local"), (KIND_INACTIVE, "an inactive")):
+        loc = a.kind == code
+        if np.any(a.target[loc] != -1):
+            i = int(np.flatnonzero(loc & (a.target != -1))[0])
+            raise InputError(
+                f"device {i}: {what} device must have target -1",
+                field="assignment.target",
+            )
+    for v in a.failed_nodes:
+        if not 0 <= v < inst.n_nodes:
+            raise InputError(f"node {v} out of range 0..{inst.n_nodes - 1}", field="failed_nodes")
     if np.any(a.lte & (a.kind != KIND_CLOUD)):
         i = int(np.flatnonzero(a.lte & (a.kind != KIND_CLOUD))[0])
         raise InputError(
@@ -302,17 +351,18 @@ class Evaluation:
     @cached_property
     def tier(self) -> np.ndarray:
         """``(N,)`` tier label of the edge node, ``cloud`` or ``local``."""
-        t = np.array(self.instance.node_tier + ("cloud", "local"), dtype=object)
+        t = np.array(self.instance.node_tier + ("cloud", "local", "inactive"), dtype=object)
         J = self.instance.n_nodes
+        rest = np.where(self.kind == KIND_INACTIVE, J + 2, J + 1)
         idx = np.where(
-            self.kind == KIND_EDGE, self.target, np.where(self.kind == KIND_CLOUD, J, J + 1)
+            self.kind == KIND_EDGE, self.target, np.where(self.kind == KIND_CLOUD, J, rest)
         )
         return t[idx]
 
     @property
     def saving_mj(self) -> np.ndarray:
-        """``(N,)`` energy saved per frame versus local execution."""
-        return self.instance.device_local_mj - self.energy_mj
+        """``(N,)`` energy saved per frame versus local execution (0 when inactive)."""
+        return np.where(self.assignment.active, self.instance.device_local_mj - self.energy_mj, 0.0)
 
     @property
     def saving_mj_per_s(self) -> np.ndarray:
@@ -321,8 +371,9 @@ class Evaluation:
 
     @cached_property
     def feasible(self) -> np.ndarray:
-        """``(N,)`` device meets deadline, energy budget and node cap (local: always)."""
-        off = self.kind != KIND_LOCAL
+        """``(N,)`` device meets deadline, energy budget and node cap (local and
+        inactive: always)."""
+        off = (self.kind == KIND_EDGE) | (self.kind == KIND_CLOUD)
         ok = self.deadline_ok & self.energy_ok & self.capacity_ok
         return np.where(off, ok, True)
 
@@ -338,7 +389,8 @@ class Evaluation:
 
     @property
     def objective(self) -> float:
-        """Total latency in ms over all devices (local devices count their local time)."""
+        """Total latency in ms over all active devices (local devices count their local
+        time)."""
         return float(self.latency_ms.sum())
 
     @property
@@ -379,13 +431,15 @@ class Evaluation:
 
     @cached_property
     def metrics(self) -> dict[str, Any]:
-        """Aggregates written to solution files (JSON-ready)."""
+        """Aggregates over the active devices, written to solution files (JSON-ready)."""
         inst = self.instance
-        N = inst.n_devices
         kind = self.kind
+        act = kind != KIND_INACTIVE
+        N = int(act.sum())
         edge = kind == KIND_EDGE
         cloud = kind == KIND_CLOUD
         local = kind == KIND_LOCAL
+        off = edge | cloud
         tiers = inst.metric_tiers
         per_tier = np.bincount(inst.node_tier_code[self.target[edge]], minlength=len(tiers))
         by_tier = {t: int(c) for t, c in zip(tiers, per_tier.tolist(), strict=True)}
@@ -394,24 +448,29 @@ class Evaluation:
             if inst.n_clouds
             else []
         )
-        lat = self.latency_ms
-        local_total = float(inst.device_local_mj.sum())
+        lat = self.latency_ms[act] if N < inst.n_devices else self.latency_ms
+        if lat.size == 0:
+            lat = np.zeros(1)
+        local_total = float(inst.device_local_mj[act].sum())
         e_total = float(self.energy_mj.sum())
+        n = max(N, 1)
         return {
             "devices": N,
+            "inactive": inst.n_devices - N,
+            "failed_nodes": len(self.assignment.failed_nodes),
             "edge": int(edge.sum()),
             "cloud": int(cloud.sum()),
             "cloud_lte": int((cloud & self.assignment.lte).sum()),
             "local": int(local.sum()),
             "edge_by_tier": by_tier,
             "cloud_by_id": by_cloud,
-            "edge_ratio": float(edge.mean()),
-            "cloud_ratio": float(cloud.mean()),
-            "local_ratio": float(local.mean()),
+            "edge_ratio": float(edge.sum() / n),
+            "cloud_ratio": float(cloud.sum() / n),
+            "local_ratio": float(local.sum() / n),
             "violations": self.violations,
-            "deadline_violations": int((~self.deadline_ok & ~local).sum()),
-            "energy_violations": int((~self.energy_ok & ~local).sum()),
-            "capacity_violations": int((~self.capacity_ok & ~local).sum()),
+            "deadline_violations": int((~self.deadline_ok & off).sum()),
+            "energy_violations": int((~self.energy_ok & off).sum()),
+            "capacity_violations": int((~self.capacity_ok & off).sum()),
             "latency_ms": {
                 "mean": float(lat.mean()),
                 "median": float(np.median(lat)),
@@ -419,7 +478,9 @@ class Evaluation:
                 "max": float(lat.max()),
             },
             "total_energy_mj": e_total,
-            "energy_saving_pct": 100.0 * (local_total - e_total) / local_total,
+            "energy_saving_pct": (
+                100.0 * (local_total - e_total) / local_total if local_total > 0 else 0.0
+            ),
             "objective": self.objective,
         }
 
@@ -439,11 +500,18 @@ def evaluate(instance: OffloadingInstance, assignment: Assignment) -> Evaluation
     ap = inst.device_ap
     edge = kind == KIND_EDGE
     cloud = kind == KIND_CLOUD
+    inactive = kind == KIND_INACTIVE
     cw = cloud & ~lte
     cl = cloud & lte
 
     upload = np.zeros(N)
-    upload[edge | cw] = inst.wifi_upload_ms[edge | cw]
+    wifi = edge | cw
+    if inactive.any():  # users of an AP: background + active devices
+        users = inst.ap_background_users + np.bincount(ap[~inactive], minlength=inst.n_aps)
+        share = inst.ap_bandwidth_mbps[ap[wifi]] / users[ap[wifi]]
+        upload[wifi] = 8.0 * inst.device_frame_kb[wifi] / share
+    else:
+        upload[wifi] = inst.wifi_upload_ms[wifi]
     upload[cl] = inst.lte_upload_ms[cl]
 
     rtt = np.zeros(N)
@@ -464,9 +532,15 @@ def evaluate(instance: OffloadingInstance, assignment: Assignment) -> Evaluation
     latency = np.where(kind == KIND_LOCAL, inst.device_local_ms, net + infer + queue)
     w = np.where(cl, inst.w_lte, inst.w_wifi)
     energy = np.where(kind == KIND_LOCAL, inst.device_local_mj, w * net)
+    latency[inactive] = 0.0
+    energy[inactive] = 0.0
 
+    cap = inst.node_capacity
+    if assignment.failed_nodes:  # a failed node takes no device
+        cap = cap.copy()
+        cap[list(assignment.failed_nodes)] = 0
     cap_ok = np.ones(N, dtype=bool)
-    cap_ok[edge] = loads[tgt_e] <= inst.node_capacity[tgt_e]
+    cap_ok[edge] = loads[tgt_e] <= cap[tgt_e]
     return Evaluation(
         instance=inst,
         assignment=assignment,

@@ -22,7 +22,10 @@ from placement.errors import InputError
 KIND_LOCAL = 0
 KIND_EDGE = 1
 KIND_CLOUD = 2
-KIND_NAMES = ("local", "edge", "cloud")
+#: A device of the instance that is not active now (online placement): it loads no AP
+#: and no node and has no cost.
+KIND_INACTIVE = 3
+KIND_NAMES = ("local", "edge", "cloud", "inactive")
 
 #: Tier labels the paper uses; any other label is accepted as well.
 STANDARD_TIERS = ("T1", "T2", "T3")

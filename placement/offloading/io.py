@@ -389,8 +389,9 @@ def _jsonable(v: Any) -> Any:
 def solution_to_dict(instance: OffloadingInstance, result: Result) -> dict[str, Any]:
     """The solution-file object of ``result``: ``objective`` is the value of the
     objective named by ``objective_name`` (total latency in ms unless the method
-    optimised energy or the edge count)."""
-    return {
+    optimised energy or the edge count). An online state's solution lists its failed
+    edge nodes under ``failed_nodes`` (its inactive devices have kind ``inactive``)."""
+    d = {
         "format": SOLUTION_FORMAT,
         "version": SOLUTION_VERSION,
         "instance": instance.name,
@@ -409,6 +410,9 @@ def solution_to_dict(instance: OffloadingInstance, result: Result) -> dict[str, 
         "metrics": _jsonable(result.metrics),
         "statistics": _jsonable(result.statistics),
     }
+    if result.solution is not None and result.solution.failed_nodes:
+        d["failed_nodes"] = list(result.solution.failed_nodes)
+    return d
 
 
 def write_solution(
@@ -422,6 +426,9 @@ def read_solution(
     path: str | os.PathLike[str], instance: OffloadingInstance | None = None
 ) -> tuple[Assignment, dict[str, Any]]:
     """Read a solution file; return its assignment and the whole parsed object.
+
+    Devices of kind ``inactive`` and a top-level ``failed_nodes`` list (online states)
+    are part of the assignment.
 
     Raises
     ------
@@ -441,7 +448,9 @@ def read_solution(
             raise InputError(f"unsupported version {d.get('version')!r}", field="version")
         if d.get("assignment") is None:
             raise InputError("missing (the solution holds no assignment)", field="assignment")
-        a = Assignment.from_dict(d["assignment"], method=d.get("method"))
+        a = Assignment.from_dict(
+            d["assignment"], method=d.get("method"), failed_nodes=d.get("failed_nodes")
+        )
         if instance is not None:
             validate_assignment(instance, a)
     except InputError as exc:

@@ -287,3 +287,27 @@ class PartitionedMILPParams(MILPParams):
                 f"Expected solver 'highs' for the partitioned MILP, got {self.solver!r}.",
                 field="solver",
             )
+
+
+@dataclass(frozen=True)
+class RelocateParams(Params):
+    """Parameters of the relocation local search (the default improver of online
+    re-optimisation, :mod:`placement.heuristics.offloading.relocate`).
+
+    Attributes
+    ----------
+    time_limit
+        Seconds (``None``: none); checked between rounds.
+    max_rounds
+        Rounds of the search at most (each round scores every device once).
+    """
+
+    time_limit: float | None = param(None, "seconds; returns the incumbent and its bound")
+    max_rounds: int = param(50, "rounds of the relocation search at most", cli=False)
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None:
+            self._set(
+                "time_limit", check_number("time_limit", self.time_limit, lo=0.0, lo_open=True)
+            )
+        self._set("max_rounds", check_int("max_rounds", self.max_rounds, 1))
