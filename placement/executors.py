@@ -22,6 +22,16 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BACKENDS = ("serial", "thread", "process", "dask")
+#: Plural spellings accepted everywhere a backend is named (``--executor threads``).
+ALIASES = {"threads": "thread", "processes": "process"}
+#: Every accepted backend name, canonical names first.
+BACKEND_NAMES = BACKENDS + tuple(ALIASES)
+
+
+def normalize_backend(backend: str) -> str:
+    """The canonical name of ``backend`` (``threads`` → ``thread``, ``processes`` →
+    ``process``; others unchanged)."""
+    return ALIASES.get(backend, backend)
 
 
 def default_workers() -> int:
@@ -53,7 +63,8 @@ def map_jobs(
         Argument tuples.
     backend
         ``serial``, ``thread``, ``process`` (default) or ``dask`` (needs the ``dask``
-        extra; ``address`` names the scheduler, else a local cluster is started).
+        extra; ``address`` names the scheduler, else a local cluster is started and
+        shut down when the jobs are done); ``threads`` / ``processes`` are accepted.
     workers
         Parallel workers (default: the cores available; ignored by ``serial``).
     address
@@ -69,6 +80,7 @@ def map_jobs(
     InputError
         For an unknown backend, ``workers < 1``, or ``dask`` when it is not installed.
     """
+    backend = normalize_backend(backend)
     if backend not in BACKENDS:
         raise InputError(
             f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", field="backend"
@@ -77,11 +89,12 @@ def map_jobs(
         raise InputError(f"Expected workers >= 1, got {workers}.", field="workers")
     jobs = list(jobs)
     n = len(jobs)
+    in_process = backend == "serial" or n <= 1 or (workers == 1 and backend != "dask")
     if shared is not None:
-        if backend == "process" and n > 1 and workers != 1:
+        if backend == "process" and not in_process:
             jobs = [(func, *job) for job in jobs]
             func = _call_with_shared  # type: ignore[assignment]
-        elif backend != "dask":
+        elif backend != "dask" or in_process:
             jobs = [(shared, *job) for job in jobs]
     bar = None
     if progress and n > 1:
@@ -89,7 +102,7 @@ def map_jobs(
 
         bar = tqdm(total=n, desc=progress, leave=False)
     try:
-        if backend == "serial" or n <= 1 or (workers == 1 and backend != "dask"):
+        if in_process:
             out = []
             for job in jobs:
                 out.append(func(*job))

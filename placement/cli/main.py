@@ -33,6 +33,7 @@ from placement.cli.args import (
     types,
 )
 from placement.errors import InputError
+from placement.executors import BACKEND_NAMES
 from placement.io import write_solution
 from placement.pareto import pareto
 from placement.registry import METHODS, PROBLEMS, methods_of, problem_of
@@ -105,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--formulation", choices=("layered", "arc"), help="pipeline: routing model")
     pa.add_argument(
         "--executor",
-        choices=("serial", "thread", "process", "dask"),
-        help="offloading: where points run (default thread)",
+        choices=BACKEND_NAMES,
+        help="offloading: where points run (default thread; dask without --address starts "
+        "and stops a local cluster)",
     )
     pa.add_argument("--address", help="Dask scheduler address HOST:PORT (--executor dask)")
     pa.add_argument("--seed", type=nonneg_int, default=0)

@@ -41,7 +41,7 @@ import numpy as np
 from placement.backends.base import BackendParams
 from placement.backends.highs import HighsModel
 from placement.errors import InputError
-from placement.executors import map_jobs
+from placement.executors import map_jobs, normalize_backend
 from placement.front import ParetoFront, ParetoPoint
 from placement.models.offloading.data import prefilter, trivial_bound
 from placement.models.offloading.extract import assignment_from_values, start_values
@@ -325,7 +325,9 @@ def pareto_offloading(
         Show a tqdm bar (default: only on a terminal).
     executor
         Where points run (:func:`placement.executors.map_jobs`): ``thread`` (default;
-        HiGHS and CP-SAT release the GIL), ``process``, ``serial`` or ``dask``.
+        HiGHS and CP-SAT release the GIL), ``process``, ``serial`` or ``dask``
+        (``threads`` / ``processes`` accepted). Every point is solved with its own
+        seed-determined solver run, so the front is the same on every executor.
     address
         Dask scheduler address (``executor="dask"``; none: a local cluster).
     **params
@@ -342,6 +344,7 @@ def pareto_offloading(
         raise InputError(
             f"Expected executor in {{{', '.join(EXECUTORS)}}}, got {executor!r}.", field="executor"
         )
+    executor = normalize_backend(executor)
     spec = lookup_method("offloading", method)
     nw = workers if workers is not None else max(1, min(points, os.cpu_count() or 1))
     p = {k: v for k, v in params.items() if v is not None}

@@ -26,6 +26,13 @@ def test_dask_backend_when_installed():
     assert map_jobs(_power, [(3, 3), (2, 5)], backend="dask", workers=1) == [27, 32]
 
 
+@pytest.mark.parametrize("backend", ["serial", "thread", "threads", "process", "processes", "dask"])
+def test_single_job_gets_the_shared_object_on_every_backend(backend):
+    """One job runs in the calling process with ``shared`` as its first argument, whatever the
+    backend (a single-point Dask sweep used to lose it)."""
+    assert map_jobs(_power, [(3,)], backend=backend, shared=2) == [8]
+
+
 @pytest.mark.parametrize(
     ("kw", "field"), [({"backend": "mpi"}, "backend"), ({"workers": 0}, "workers")]
 )
