@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from .errors import InputError
@@ -143,6 +144,45 @@ def _call_with_shared(func: Callable[..., T], *args: Any) -> T:
     return func(_SHARED, *args)
 
 
+def _local_cluster(workers: int | None) -> Any:
+    try:
+        from dask.distributed import LocalCluster
+    except ImportError:
+        raise InputError(
+            "the dask backend needs the optional dependency: pip install 'placement[dask]'",
+            field="backend",
+        ) from None
+    return LocalCluster(
+        n_workers=workers or default_workers(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # any free port: two commands never clash on 8787
+        silence_logs=logging.WARNING,
+    )
+
+
+@contextmanager
+def session(
+    backend: str, workers: int | None = None, address: str | None = None
+) -> Iterator[str | None]:
+    """Keep one Dask cluster for several :func:`map_jobs` calls.
+
+    Yields the scheduler address to pass as ``address``: the given one (or
+    ``$PLACEMENT_DASK_ADDRESS``) when there is one, else that of a local cluster started
+    here and shut down on exit. Other backends yield ``address`` unchanged.
+    """
+    backend = normalize_backend(backend)
+    address = address or (os.environ.get("PLACEMENT_DASK_ADDRESS") if backend == "dask" else None)
+    if backend != "dask" or address:
+        yield address
+        return
+    cluster = _local_cluster(workers)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
 def _map_dask(
     func: Callable[..., T],
     jobs: list[tuple[Any, ...]],
@@ -151,23 +191,17 @@ def _map_dask(
     bar: Any,
     shared: Any = None,
 ) -> list[T]:
+    address = address or os.environ.get("PLACEMENT_DASK_ADDRESS")
+    cluster = None if address else _local_cluster(workers)
     try:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
-    except ImportError:
+    except ImportError:  # pragma: no cover - _local_cluster raised already without an address
         raise InputError(
             "the dask backend needs the optional dependency: pip install 'placement[dask]'",
             field="backend",
         ) from None
-    address = address or os.environ.get("PLACEMENT_DASK_ADDRESS")
-    cluster = None
-    if address:
-        client = Client(address)
-    else:
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(), threads_per_worker=1, processes=True
-        )
-        client = Client(cluster)
+    client = Client(address) if address else Client(cluster)
     try:
         if shared is not None:
             handle = client.scatter(shared, broadcast=True)

@@ -276,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     verbosity = sum(2 if a == "-vv" else 1 for a in lead if a != "--debug")
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if verbosity == 0:  # Dask sets its own loggers to INFO when imported: keep them quiet
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     try:
         parser = build_parser()
         try:

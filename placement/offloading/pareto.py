@@ -41,7 +41,7 @@ import numpy as np
 from placement.backends.base import BackendParams
 from placement.backends.highs import HighsModel
 from placement.errors import InputError
-from placement.executors import map_jobs, normalize_backend
+from placement.executors import map_jobs, normalize_backend, session
 from placement.front import ParetoFront, ParetoPoint
 from placement.models.offloading.data import prefilter, trivial_bound
 from placement.models.offloading.extract import assignment_from_values, start_values
@@ -361,22 +361,10 @@ def pareto_offloading(
         disable=(None if progress is None else not progress),
     )
     t0 = time.perf_counter()
-    runner = _Runner(instance, method, p, nw, bar, executor, address)
     recs: list[dict[str, Any]] = []
-    try:
-        if method in EXACT:
-            recs = _exact_sweep(runner, points)
-        else:
-            names = spec.params_type().field_names()
-            if "alpha" in names and "beta" in names:
-                grid = [
-                    {"alpha": float(a), "beta": float(1 - a)} for a in np.linspace(0.0, 1.0, points)
-                ]
-            else:
-                grid = [{}]
-            recs = runner.run([("latency", g, None) for g in grid])
-    finally:
-        runner.close()
+    with session(executor, nw, address) as addr:  # one Dask cluster for the whole sweep
+        runner = _Runner(instance, method, p, nw, bar, executor, addr)
+        recs = _sweep(runner, method, spec, points)
     pts = [_point(instance, r, method) for r in recs if "values" in r]
     statuses = [str(r["status"]) for r in recs]
     front = ParetoFront.from_points(
@@ -398,6 +386,23 @@ def pareto_offloading(
     if reference is None:
         front.statistics["reference"] = "1.1 x nadir of the front"
     return front
+
+
+def _sweep(runner: _Runner, method: str, spec: Any, points: int) -> list[dict[str, Any]]:
+    """Every solve of the sweep (exact ε-constraint points, or a heuristic's α grid)."""
+    try:
+        if method in EXACT:
+            return _exact_sweep(runner, points)
+        names = spec.params_type().field_names()
+        if "alpha" in names and "beta" in names:
+            grid = [
+                {"alpha": float(a), "beta": float(1 - a)} for a in np.linspace(0.0, 1.0, points)
+            ]
+        else:
+            grid = [{}]
+        return runner.run([("latency", g, None) for g in grid])
+    finally:
+        runner.close()
 
 
 def _exact_sweep(runner: _Runner, points: int) -> list[dict[str, Any]]:

@@ -41,3 +41,24 @@ def test_bad_parameters(kw, field):
     with pytest.raises(InputError) as info:
         map_jobs(_power, [(1, 1)], **kw)
     assert info.value.field == field
+
+
+def test_session_keeps_a_given_address_and_starts_nothing_for_pools():
+    """``session`` yields the given Dask address unchanged, and ``None`` for local pools."""
+    from placement.executors import session
+
+    with session("dask", address="tcp://scheduler:8786") as addr:
+        assert addr == "tcp://scheduler:8786"
+    with session("threads") as addr:
+        assert addr is None
+
+
+def test_session_local_cluster_serves_several_calls():
+    """Without an address ``session`` starts one local Dask cluster for several map_jobs calls."""
+    pytest.importorskip("dask.distributed")
+    from placement.executors import session
+
+    with session("dask", workers=1) as addr:
+        assert addr.startswith("tcp://")
+        for k in (2, 3):
+            assert map_jobs(_power, [(k, 2), (k, 3)], backend="dask", address=addr) == [k**2, k**3]
