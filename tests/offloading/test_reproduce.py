@@ -142,3 +142,18 @@ class ResolveController:
             device_class=tuple(inst.device_class[k] for k in idx),
         )
         return placement.solve(sub, method="nimbus")
+
+
+def test_only_reruns_one_experiment_and_keeps_the_others(driver, tmp_path, tiny_run):
+    """``--only D`` into a folder with runs.csv replaces the D rows and keeps A, B and C, so the
+    verdicts still cover every statement."""
+    out, rows = tiny_run
+    (tmp_path / "runs.csv").write_bytes((out / "runs.csv").read_bytes())
+    assert driver.main(["--tiny", "--only", "D", "--no-plots", "--out", str(tmp_path)]) == 0
+    with (tmp_path / "runs.csv").open() as fh:
+        merged = list(csv.DictReader(fh))
+    count = {k: sum(driver.letter(r) == k for r in merged) for k in "ABCD"}
+    before = {k: sum(driver.letter(r) == k for r in rows) for k in "ABCD"}
+    assert count == before and min(count.values()) > 0
+    lines = (tmp_path / "verdicts.md").read_text().splitlines()
+    assert sum(x.startswith("| ") and x[2].isdigit() for x in lines) == 12

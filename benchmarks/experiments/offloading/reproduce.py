@@ -464,6 +464,14 @@ JOBS: dict[str, Callable[..., list[dict]]] = {
 }
 
 
+def letter(row: dict) -> str:
+    """The experiment (A, B, C or D) a row of ``runs.csv`` belongs to."""
+    exp = str(row.get("experiment", ""))
+    if exp == "runtime":
+        return "C" if row.get("config") == "C" else "A"
+    return "B" if exp.startswith("B") else exp
+
+
 def run_job(kind: str, args: tuple, plan_dict: dict) -> list[dict]:
     """Dispatch one job (picklable entry point of every executor)."""
     plan = Plan(**{k: tuple(v) if isinstance(v, list) else v for k, v in plan_dict.items()})
@@ -1612,7 +1620,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--executor", default="serial", choices=BACKEND_NAMES)
     ap.add_argument("--address", help="Dask scheduler HOST:PORT (--executor dask)")
     ap.add_argument("--workers", type=int, help="parallel jobs (default: the cores available)")
-    ap.add_argument("--only", default="A,B,C,D", help="experiments to run, e.g. A,C")
+    ap.add_argument(
+        "--only",
+        default="A,B,C,D",
+        help="experiments to run, e.g. A,C (the other experiments' rows of an existing "
+        "runs.csv are kept, so the report and verdicts cover everything)",
+    )
     ap.add_argument("--replot", action="store_true", help="redraw from runs.csv, no solving")
     ap.add_argument("--no-plots", action="store_true", help="write the tables only")
     args = ap.parse_args(argv)
@@ -1633,6 +1646,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = run(
             plan, out, executor=args.executor, address=args.address, workers=args.workers, only=only
         )
+        if only != set("ABCD") and (out / "runs.csv").exists():  # keep the other experiments
+            rows = [r for r in _read_csv(out / "runs.csv") if letter(r) not in only] + rows
         _write_csv(out / "runs.csv", rows)
     b = experiment_b(plan, out) if "B" in only else {"skipped": "not requested (--only)"}
     DPI[0] = plan.dpi
