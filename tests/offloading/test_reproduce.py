@@ -157,3 +157,18 @@ def test_only_reruns_one_experiment_and_keeps_the_others(driver, tmp_path, tiny_
     assert count == before and min(count.values()) > 0
     lines = (tmp_path / "verdicts.md").read_text().splitlines()
     assert sum(x.startswith("| ") and x[2].isdigit() for x in lines) == 12
+
+
+def test_reuse_milp_keeps_the_exact_rows(driver, tmp_path, tiny_run):
+    """``--only C --reuse-milp`` solves C's heuristics again but keeps its MILP rows."""
+    out, rows = tiny_run
+    (tmp_path / "runs.csv").write_bytes((out / "runs.csv").read_bytes())
+    args = ["--tiny", "--only", "C", "--reuse-milp", "--no-plots", "--out", str(tmp_path)]
+    assert driver.main(args) == 0
+    with (tmp_path / "runs.csv").open() as fh:
+        merged = list(csv.DictReader(fh))
+    milp = [r["objective"] for r in rows if r["experiment"] == "C" and r["label"] == "MILP"]
+    assert [
+        r["objective"] for r in merged if r["experiment"] == "C" and r["label"] == "MILP"
+    ] == milp
+    assert sum(r["experiment"] == "C" for r in merged) == sum(r["experiment"] == "C" for r in rows)

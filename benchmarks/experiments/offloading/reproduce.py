@@ -1317,6 +1317,17 @@ def machine() -> dict[str, str]:
     return machine_info()
 
 
+def _ls_cells(ls: list[dict], milp: list[dict]) -> str:
+    """``LS edge % | LS gap to MILP |`` cells of the A table (gap on seed 1)."""
+    if not ls:
+        return " – | – |"
+    gap = "–"
+    ls1 = sel(ls, seed=1)
+    if ls1 and milp:
+        gap = f"{100 * (ls1[0]['objective'] / milp[0]['objective'] - 1):+.1f} %"
+    return f" {pct(ls, 'edge_feasible'):.1f} | {gap} |"
+
+
 def report(rows: list[dict], plan: Plan, out: Path, meta: dict, b: dict) -> str:
     """``reproduction.md``: plan, machine, one table per experiment."""
     L = [
@@ -1343,6 +1354,7 @@ def report(rows: list[dict], plan: Plan, out: Path, meta: dict, b: dict) -> str:
         "",
     ]
     A = sel(rows, experiment="A")
+    has_ls_rows = bool(sel(A, label="LS"))
     if A:
         L += [
             "## A — scalability (15 fps)",
@@ -1351,8 +1363,10 @@ def report(rows: list[dict], plan: Plan, out: Path, meta: dict, b: dict) -> str:
             "",
             "| config | devices | Nimbus edge % | cloud % | local % | mean / p95 latency ms | "
             "energy saving % | violations | MILP edge % | MILP mean latency ms | MILP status (gap) | "
-            "Nimbus gap to MILP | Cloud4G local % |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "Nimbus gap to MILP | Cloud4G local % |"
+            + (" LS edge % | LS gap to MILP |" if has_ls_rows else ""),
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            + ("---|---|" if has_ls_rows else ""),
         ]
         for c in A_CONFIGS:
             for n in plan.sizes_a:
@@ -1378,6 +1392,7 @@ def report(rows: list[dict], plan: Plan, out: Path, meta: dict, b: dict) -> str:
                     f"{fmt(pct(m, 'edge_feasible')) if m else '–'} | "
                     f"{fmt(mean(m, 'lat_mean')) if m else '–'} | {mstat or '–'} | {gap or '–'} | "
                     f"{pct(sel(A, config=c, size=n, label='Cloud4G'), 'local'):.1f} |"
+                    + (_ls_cells(sel(A, config=c, size=n, label="LS"), m) if has_ls_rows else "")
                 )
         L.append("")
     L += ["## B — the LRZ day", ""]
@@ -1590,9 +1605,11 @@ def run(
     address: str | None,
     workers: int | None,
     only: set[str],
+    milp: bool = True,
 ) -> list[dict]:
-    """Every job of the plan through :func:`placement.executors.map_jobs`."""
-    jobs = job_list(plan, only)
+    """Every job of the plan through :func:`placement.executors.map_jobs` (without the
+    MILPs when ``milp`` is false)."""
+    jobs = [j for j in job_list(plan, only) if milp or j[0] != "milp"]
     backend = normalize_backend(executor)
     if backend == "dask":  # ship this module to the workers by value (not importable there)
         try:
@@ -1643,6 +1660,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--replot", action="store_true", help="redraw from runs.csv, no solving")
     ap.add_argument("--no-plots", action="store_true", help="write the tables only")
+    ap.add_argument(
+        "--reuse-milp",
+        action="store_true",
+        help="with --only: keep the MILP rows of runs.csv instead of solving them again",
+    )
     args = ap.parse_args(argv)
     plan = PLANS["quick" if args.quick else "tiny" if args.tiny else "full"]
     out = args.out or RESULTS / (
@@ -1661,10 +1683,20 @@ def main(argv: list[str] | None = None) -> int:
         rows = _read_csv(out / "runs.csv")
     else:
         rows = run(
-            plan, out, executor=args.executor, address=args.address, workers=args.workers, only=only
+            plan,
+            out,
+            executor=args.executor,
+            address=args.address,
+            workers=args.workers,
+            only=only,
+            milp=not (args.reuse_milp and (out / "runs.csv").exists()),
         )
         if only != set("ABCD") and (out / "runs.csv").exists():  # keep the other experiments
-            rows = [r for r in _read_csv(out / "runs.csv") if letter(r) not in only] + rows
+            rows = [
+                r
+                for r in _read_csv(out / "runs.csv")
+                if letter(r) not in only or (args.reuse_milp and r.get("label") == "MILP")
+            ] + rows
             history = [h for h in history if set(h["experiments"]) - only]
         else:
             history = []
