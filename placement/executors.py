@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from placement import console
@@ -23,6 +24,16 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BACKENDS = ("serial", "thread", "process", "dask")
+#: Plural spellings accepted everywhere a backend is named (``--executor threads``).
+ALIASES = {"threads": "thread", "processes": "process"}
+#: Every accepted backend name, canonical names first.
+BACKEND_NAMES = BACKENDS + tuple(ALIASES)
+
+
+def normalize_backend(backend: str) -> str:
+    """The canonical name of ``backend`` (``threads`` → ``thread``, ``processes`` →
+    ``process``; others unchanged)."""
+    return ALIASES.get(backend, backend)
 
 
 def default_workers() -> int:
@@ -54,7 +65,8 @@ def map_jobs(
         Argument tuples.
     backend
         ``serial``, ``thread``, ``process`` (default) or ``dask`` (needs the ``dask``
-        extra; ``address`` names the scheduler, else a local cluster is started).
+        extra; ``address`` names the scheduler, else a local cluster is started and
+        shut down when the jobs are done); ``threads`` / ``processes`` are accepted.
     workers
         Parallel workers (default: the cores available; ignored by ``serial``).
     address
@@ -70,6 +82,7 @@ def map_jobs(
     InputError
         For an unknown backend, ``workers < 1``, or ``dask`` when it is not installed.
     """
+    backend = normalize_backend(backend)
     if backend not in BACKENDS:
         raise InputError(
             f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", field="backend"
@@ -78,17 +91,18 @@ def map_jobs(
         raise InputError(f"Expected workers >= 1, got {workers}.", field="workers")
     jobs = list(jobs)
     n = len(jobs)
+    in_process = backend == "serial" or n <= 1 or (workers == 1 and backend != "dask")
     if shared is not None:
-        if backend == "process" and n > 1 and workers != 1:
+        if backend == "process" and not in_process:
             jobs = [(func, *job) for job in jobs]
             func = _call_with_shared  # type: ignore[assignment]
-        elif backend != "dask":
+        elif backend != "dask" or in_process:
             jobs = [(shared, *job) for job in jobs]
     bar = None
     if progress and n > 1:
         bar = console.progress(total=n, desc=progress, leave=False)
     try:
-        if backend == "serial" or n <= 1 or (workers == 1 and backend != "dask"):
+        if in_process:
             out = []
             for job in jobs:
                 out.append(func(*job))
@@ -129,6 +143,45 @@ def _call_with_shared(func: Callable[..., T], *args: Any) -> T:
     return func(_SHARED, *args)
 
 
+def _local_cluster(workers: int | None) -> Any:
+    try:
+        from dask.distributed import LocalCluster
+    except ImportError:
+        raise InputError(
+            "the dask backend needs the optional dependency: pip install 'placement[dask]'",
+            field="backend",
+        ) from None
+    return LocalCluster(
+        n_workers=workers or default_workers(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # any free port: two commands never clash on 8787
+        silence_logs=logging.WARNING,
+    )
+
+
+@contextmanager
+def session(
+    backend: str, workers: int | None = None, address: str | None = None
+) -> Iterator[str | None]:
+    """Keep one Dask cluster for several :func:`map_jobs` calls.
+
+    Yields the scheduler address to pass as ``address``: the given one (or
+    ``$PLACEMENT_DASK_ADDRESS``) when there is one, else that of a local cluster started
+    here and shut down on exit. Other backends yield ``address`` unchanged.
+    """
+    backend = normalize_backend(backend)
+    address = address or (os.environ.get("PLACEMENT_DASK_ADDRESS") if backend == "dask" else None)
+    if backend != "dask" or address:
+        yield address
+        return
+    cluster = _local_cluster(workers)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
 def _map_dask(
     func: Callable[..., T],
     jobs: list[tuple[Any, ...]],
@@ -137,23 +190,17 @@ def _map_dask(
     bar: Any,
     shared: Any = None,
 ) -> list[T]:
+    address = address or os.environ.get("PLACEMENT_DASK_ADDRESS")
+    cluster = None if address else _local_cluster(workers)
     try:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
-    except ImportError:
+    except ImportError:  # pragma: no cover - _local_cluster raised already without an address
         raise InputError(
             "the dask backend needs the optional dependency: pip install 'placement[dask]'",
             field="backend",
         ) from None
-    address = address or os.environ.get("PLACEMENT_DASK_ADDRESS")
-    cluster = None
-    if address:
-        client = Client(address)
-    else:
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(), threads_per_worker=1, processes=True
-        )
-        client = Client(cluster)
+    client = Client(address) if address else Client(cluster)
     try:
         if shared is not None:
             handle = client.scatter(shared, broadcast=True)

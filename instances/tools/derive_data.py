@@ -2,7 +2,8 @@
 """Derive the small data files bundled in ``instances/data/`` from the shared datasets.
 
 The ``placement`` package never reads ``/work/shared`` at run time; it only uses the
-files written by this script.  The script is standalone (numpy + standard library only),
+files written by this script.  The script is standalone (numpy, networkx for the Zoo's
+GraphML / GML, and the standard library),
 deterministic (numpy ``default_rng(20261122)``) and is not imported by the package.
 
 Re-run (from the repository root)::
@@ -21,6 +22,7 @@ Inputs (read-only, see each folder's PROVENANCE.md):
 * ``netlatency-seattle-planetlab/{Seattle,PlanetLab}.tar.xz``  (uofa-rzhu3/NetLatency-Data @ a5845579)
 * ``lrz-wlan-ap-description/full_ap_description.csv``  (vitcozzolino/nimbus @ b211408b)
 * ``eua-melbourne/site-optus-melbCBD.csv``, ``users-melbcbd-generated.csv``  (PhuLai/eua-dataset @ 61238e00)
+* ``topology-zoo/graphml.tar.gz``, ``gml.tar.gz``  (mroughan/InternetTopologyZoo @ a725bbc4)
 
 Outputs:
 
@@ -33,6 +35,10 @@ Outputs:
 * ``data/lrz_aps.csv``, ``data/lrz_top5_buildings.json``
 * ``data/eua_melbourne_sites.csv``, ``data/eua_melbourne_users.csv``
 * ``licenses/LICENSE.eua-dataset``, ``licenses/LICENSE.netlatency-data``
+* ``pipeline/zoo/zoo.json.gz``           all 276 Topology-Zoo networks, compact: per network
+                                          the node labels and coordinates and the edges
+                                          (parallel edges kept) with ``LinkSpeedRaw``; both
+                                          formats are read and checked to agree
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -61,6 +68,10 @@ NETLAT = {
     "commit": "a5845579654bf3b7f191d2697c0de24ec485b8e9",
 }
 EUA = {"repo": "PhuLai/eua-dataset", "commit": "61238e00a6f01019c8a6ba1619675337a879a3d4"}
+ZOO = {
+    "repo": "mroughan/InternetTopologyZoo",
+    "commit": "a725bbc4763bf1d0eaea64089ba00c2fe9427fe3",
+}
 
 # Device classes of the Nimbus simulator (sim/entities/mobile_agent.py, transcribed in
 # nimbus_constants.json as Low(A)/Medium(B)/High(C)); phone models as named in the paper.
@@ -385,6 +396,100 @@ def derive_eua(src: Path, out: Path) -> None:
     )
 
 
+# --------------------------------------------------------------------------- Topology Zoo
+def _zoo_parse(raw: bytes, fmt: str):
+    import networkx as nx
+
+    if fmt == "gml":
+        text = raw.decode("utf-8")
+        try:
+            g = nx.parse_gml(text.splitlines(), label="id")
+        except nx.NetworkXError as exc:  # parallel edges without `multigraph 1`
+            assert "duplicated" in str(exc), exc
+            text = re.sub(r"^(\s*graph\s*\[)", r"\1\n  multigraph 1", text, count=1, flags=re.M)
+            g = nx.parse_gml(text.splitlines(), label="id")
+    else:
+        g = nx.read_graphml(io.BytesIO(raw))
+    return g.to_undirected() if g.is_directed() else g
+
+
+def _zoo_compact(g) -> dict:
+    pos = {n: k for k, n in enumerate(g.nodes)}
+    nodes = []
+    for n, d in g.nodes(data=True):
+        label = str(d.get("label") or n).strip() or str(n)
+        lat, lon = d.get("Latitude"), d.get("Longitude")
+        ok = lat is not None and lon is not None
+        nodes.append([label, float(lat) if ok else None, float(lon) if ok else None])
+    edges = []
+    for u, v, d in g.edges(data=True):
+        raw = d.get("LinkSpeedRaw")
+        edges.append([pos[u], pos[v], None if raw is None else float(raw)])
+    return {
+        "graph": {"Network": str(g.graph.get("Network", ""))},
+        "multigraph": bool(g.is_multigraph()),
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def _zoo_key(c: dict) -> tuple:
+    """Order-free content of a compact graph, for comparing the two formats."""
+    return (
+        sorted(map(tuple, c["nodes"]), key=repr),
+        sorted(
+            (tuple(sorted((c["nodes"][u][0], c["nodes"][v][0]))), repr(s)) for u, v, s in c["edges"]
+        ),
+    )
+
+
+def derive_zoo(src: Path, out: Path) -> None:
+    d = src / "topology-zoo"
+    graphs: dict[str, dict[str, bytes]] = {}
+    for fmt in ("graphml", "gml"):
+        with tarfile.open(d / f"{fmt}.tar.gz", "r:gz") as tf:
+            for m in tf.getmembers():
+                if m.isfile() and m.name.endswith("." + fmt):
+                    name = m.name.split("/")[-1][: -len(fmt) - 1]
+                    graphs.setdefault(name, {})[fmt] = tf.extractfile(m).read()
+    assert len(graphs) == 276 and all(len(v) == 2 for v in graphs.values()), len(graphs)
+    networks, n_multi, n_nodes, n_edges = {}, 0, 0, 0
+    for name in sorted(graphs):
+        a = _zoo_compact(_zoo_parse(graphs[name]["graphml"], "graphml"))
+        b = _zoo_compact(_zoo_parse(graphs[name]["gml"], "gml"))
+        assert _zoo_key(a) == _zoo_key(b), f"{name}: GraphML and GML differ"
+        assert a["multigraph"] == b["multigraph"], name
+        networks[name] = a
+        n_multi += a["multigraph"]
+        n_nodes += len(a["nodes"])
+        n_edges += len(a["edges"])
+    doc = {
+        "format": "placement/topology-zoo",
+        "version": 1,
+        "source": {
+            **ZOO,
+            "paths": ["graphml.tar.gz", "gml.tar.gz"],
+            "licence": "CC BY 4.0 (zoo/LICENSE)",
+            "citation": "S. Knight, H.X. Nguyen, N. Falkner, R. Bowden, M. Roughan, 'The Internet "
+            "Topology Zoo', IEEE JSAC 29(9):1765-1775, 2011",
+            "transformation": "per network (from the GraphML file; the GML file read and "
+            "checked to hold the same nodes, coordinates and edges): node label (or id), "
+            "Latitude, Longitude; edges in file order with LinkSpeedRaw (bit/s), parallel "
+            "edges kept; graph attribute Network",
+        },
+        "networks": networks,
+    }
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    target = out.parent / "pipeline" / "zoo" / "zoo.json.gz"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as fh:
+        fh.write(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+    print(
+        f"Topology Zoo: {len(networks)} networks read in both formats and equal, {n_multi} with "
+        f"parallel edges, {n_nodes} nodes, {n_edges} edges -> {target.stat().st_size} B"
+    )
+
+
 def main() -> None:
     here = Path(__file__).resolve().parents[1]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -409,9 +514,11 @@ def main() -> None:
     derive_rtt(src, out, rng)
     derive_lrz(src, out)
     derive_eua(src, out)
+    derive_zoo(src, out)
 
     total = 0
-    for p in sorted(out.iterdir()) + sorted((args.out / "licenses").iterdir()):
+    zoo = [args.out / "pipeline" / "zoo" / "zoo.json.gz"]
+    for p in sorted(out.iterdir()) + sorted((args.out / "licenses").iterdir()) + zoo:
         size = p.stat().st_size
         total += size if p.parent == out else 0
         print(f"{size:9d}  {sha256(p)[:16]}  {p.relative_to(args.out)}")

@@ -36,6 +36,7 @@ from placement.cli.args import (
 )
 from placement.console import NO_PROGRESS_ENV
 from placement.errors import InputError
+from placement.executors import BACKEND_NAMES
 from placement.io import read_solution, solution_dict, write_solution
 from placement.online import cli as online_cli
 from placement.pareto import pareto
@@ -119,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--formulation", choices=("layered", "arc"), help="pipeline: routing model")
     pa.add_argument(
         "--executor",
-        choices=("serial", "thread", "process", "dask"),
-        help="offloading: where points run (default thread)",
+        choices=BACKEND_NAMES,
+        help="offloading: where points run (default thread; dask without --address starts "
+        "and stops a local cluster)",
     )
     pa.add_argument("--address", help="Dask scheduler address HOST:PORT (--executor dask)")
     pa.add_argument("--seed", type=nonneg_int, default=0)
@@ -348,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     verbosity = sum(2 if a == "-vv" else 1 for a in lead if a != "--debug")
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if verbosity == 0:  # Dask sets its own loggers to INFO when imported: keep them quiet
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     try:
         parser = build_parser()
         try:

@@ -9,7 +9,7 @@ the partition shared by the partitioned methods. Methods run through
 
 from placement.offloading.checker import assert_offloading_feasible, check_offloading
 from placement.offloading.evaluate import Assignment, Evaluation, evaluate
-from placement.offloading.generate import CONFIGS, RTT_MODES, generate
+from placement.offloading.generate import CONFIGS, RTT_MODES, generate, generate_day
 from placement.offloading.instance import OffloadingInstance
 from placement.offloading.io import read_instance, read_solution, write_instance, write_solution
 
@@ -23,6 +23,7 @@ __all__ = [
     "check_offloading",
     "evaluate",
     "generate",
+    "generate_day",
     "read_instance",
     "read_solution",
     "write_instance",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from placement.errors import InputError
+from placement.executors import BACKEND_NAMES, normalize_backend
 from placement.params import Params, check_choice, check_int, check_number, param
 
 ORDERS = ("instance", "random")
@@ -19,7 +20,7 @@ OBJECTIVES = ("latency", "energy", "edge")
 SPLITS = ("contiguous", "balanced", "affinity", "colocated")
 #: Earlier names of the splits of the partitioned MILP, still accepted by the Python API.
 SPLIT_ALIASES = {"devices": "balanced", "aps": "contiguous"}
-EXECUTORS = ("serial", "thread", "process", "dask")
+EXECUTORS = BACKEND_NAMES
 #: Default relative MIP gap of the exact methods: effectively exact (HiGHS' own is 1e-4).
 DEFAULT_MIP_GAP = 1e-9
 
@@ -277,6 +278,7 @@ class PartitionedMILPParams(MILPParams):
         if self.workers is not None:
             self._set("workers", check_int("workers", self.workers, 1))
         check_choice("executor", self.executor, EXECUTORS)
+        self._set("executor", normalize_backend(self.executor))
         if self.objective != "latency" or self.epsilon is not None:
             raise InputError(
                 "Expected objective 'latency' without epsilon for the partitioned MILP.",

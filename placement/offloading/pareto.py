@@ -39,7 +39,7 @@ from placement import console
 from placement.backends.base import BackendParams
 from placement.backends.highs import HighsModel
 from placement.errors import InputError
-from placement.executors import map_jobs
+from placement.executors import map_jobs, normalize_backend, session
 from placement.front import ParetoFront, ParetoPoint
 from placement.models.offloading.data import prefilter, trivial_bound
 from placement.models.offloading.extract import assignment_from_values, start_values
@@ -330,7 +330,9 @@ def pareto_offloading(
         Show a tqdm bar (default: only on a terminal).
     executor
         Where points run (:func:`placement.executors.map_jobs`): ``thread`` (default;
-        HiGHS and CP-SAT release the GIL), ``process``, ``serial`` or ``dask``.
+        HiGHS and CP-SAT release the GIL), ``process``, ``serial`` or ``dask``
+        (``threads`` / ``processes`` accepted). Every point is solved with its own
+        seed-determined solver run, so the front is the same on every executor.
     address
         Dask scheduler address (``executor="dask"``; none: a local cluster).
     **params
@@ -347,6 +349,7 @@ def pareto_offloading(
         raise InputError(
             f"Expected executor in {{{', '.join(EXECUTORS)}}}, got {executor!r}.", field="executor"
         )
+    executor = normalize_backend(executor)
     spec = lookup_method("offloading", method)
     nw = workers if workers is not None else max(1, min(points, os.cpu_count() or 1))
     p = {k: v for k, v in params.items() if v is not None}
@@ -357,22 +360,10 @@ def pareto_offloading(
     solves = points + 2 if method in EXACT else points
     bar = console.progress(total=solves, desc=f"pareto[{method}]", enabled=progress, unit="solve")
     t0 = time.perf_counter()
-    runner = _Runner(instance, method, p, nw, bar, executor, address)
     recs: list[dict[str, Any]] = []
-    try:
-        if method in EXACT:
-            recs = _exact_sweep(runner, points)
-        else:
-            names = spec.params_type().field_names()
-            if "alpha" in names and "beta" in names:
-                grid = [
-                    {"alpha": float(a), "beta": float(1 - a)} for a in np.linspace(0.0, 1.0, points)
-                ]
-            else:
-                grid = [{}]
-            recs = runner.run([("latency", g, None) for g in grid])
-    finally:
-        runner.close()
+    with session(executor, nw, address) as addr:  # one Dask cluster for the whole sweep
+        runner = _Runner(instance, method, p, nw, bar, executor, addr)
+        recs = _sweep(runner, method, spec, points)
     pts = [_point(instance, r, method) for r in recs if "values" in r]
     for p in pts:  # a point's bound is reported on the y axis only
         if p.result.objective_name != y:
@@ -402,6 +393,23 @@ def pareto_offloading(
     front.statistics["levels"] = points
     front.statistics["duplicates"] = max(0, points - len(levels))
     return front
+
+
+def _sweep(runner: _Runner, method: str, spec: Any, points: int) -> list[dict[str, Any]]:
+    """Every solve of the sweep (exact ε-constraint points, or a heuristic's α grid)."""
+    try:
+        if method in EXACT:
+            return _exact_sweep(runner, points)
+        names = spec.params_type().field_names()
+        if "alpha" in names and "beta" in names:
+            grid = [
+                {"alpha": float(a), "beta": float(1 - a)} for a in np.linspace(0.0, 1.0, points)
+            ]
+        else:
+            grid = [{}]
+        return runner.run([("latency", g, None) for g in grid])
+    finally:
+        runner.close()
 
 
 def _exact_sweep(runner: _Runner, points: int) -> list[dict[str, Any]]:

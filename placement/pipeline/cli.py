@@ -35,7 +35,16 @@ def add_generate(sub: Any, types: Any) -> None:
     g.add_argument("--use-case", default="mixed", choices=list(USE_CASES))
     g.add_argument("--nodes", type=types.pos_int, default=20)
     g.add_argument("--requests", type=types.pos_int, default=5)
-    g.add_argument("--substrate", default="grid", help="grid or zoo:NAME")
+    g.add_argument(
+        "--substrate",
+        default="grid",
+        help="grid or zoo:NAME (any of the 276 Topology-Zoo networks, e.g. zoo:Geant2012)",
+    )
+    g.add_argument(
+        "--zoo-dir",
+        help="folder of Zoo GraphML/GML files or graphml.tar.gz/gml.tar.gz, searched before "
+        "the bundled Zoo (default: $PLACEMENT_ZOO_DIR)",
+    )
     g.add_argument("--seed", type=types.nonneg_int, default=0)
     g.add_argument("-o", "--output", required=True, help="instance file (.json)")
 
@@ -43,7 +52,12 @@ def add_generate(sub: Any, types: Any) -> None:
 def run_generate(args: argparse.Namespace) -> int:
     """``generate pipeline``."""
     inst = generate_pipeline(
-        args.use_case, args.nodes, args.requests, substrate=args.substrate, seed=args.seed
+        args.use_case,
+        args.nodes,
+        args.requests,
+        substrate=args.substrate,
+        seed=args.seed,
+        zoo_dir=args.zoo_dir,
     )
     write_pipeline(inst, args.output)
     print(table([(k, fmt(v)) for k, v in inst.summary().items()] + [("output", args.output)], ""))

@@ -2,8 +2,8 @@
 
 Substrates: a grid of lampposts carrying roadside units (micro-servers like the
 ECCO NUC / Optiplex with sensors and radios), MEC servers every ~10 units and one
-cloud node — or a Topology-Zoo graph (bundled GraphML) whose nodes become MEC
-sites with roadside units attached. A few parked cars join as V-Edge nodes with
+cloud node — or any of the 276 Topology-Zoo networks (bundled, or read from a folder)
+whose nodes become MEC sites with roadside units attached. A few parked cars join as V-Edge nodes with
 short availability windows.
 
 Use cases as request templates:
@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import logging
 import math
-from importlib import resources
 
 import networkx as nx
 import numpy as np
 
 from placement.errors import InputError
-from placement.pipeline.formats.graphml import read_substrate
+from placement.pipeline.formats.graphml import read_zoo
 from placement.pipeline.instance import (
     DEFAULT_FLAVOURS,
     NODE_CLASSES,
@@ -80,25 +79,20 @@ def catalogue() -> tuple[Function, ...]:
     )
 
 
-def _zoo_graph(name: str) -> nx.Graph:
-    """A bundled Topology-Zoo graph with great-circle link delays."""
-    p = resources.files("placement.instances").joinpath("pipeline", "zoo", f"{name}.graphml")
-    with resources.as_file(p) as path:
-        if path.is_file():
-            inst = read_substrate(path)
-            g = nx.Graph()
-            for n in inst.nodes:
-                g.add_node(n.name, coords=n.coords)
-            for lk in inst.links:
-                g.add_edge(lk.u, lk.v, delay_ms=lk.delay_ms)
-            return g
-    raise InputError(
-        f"unknown Topology-Zoo graph {name!r} (bundled: Abilene, Nsfnet)", field="substrate"
-    )
+def _zoo_graph(name: str, folder: str | None = None) -> nx.Graph:
+    """A Topology-Zoo network (bundled Zoo, or ``folder``) with great-circle link delays;
+    parallel edges merged (:func:`placement.pipeline.formats.graphml.read_zoo`)."""
+    inst = read_zoo(name, folder)
+    g = nx.Graph()
+    for n in inst.nodes:
+        g.add_node(n.name, coords=n.coords)
+    for lk in inst.links:
+        g.add_edge(lk.u, lk.v, delay_ms=lk.delay_ms)
+    return g
 
 
 def _substrate(
-    n_nodes: int, substrate: str, rng: np.random.Generator
+    n_nodes: int, substrate: str, rng: np.random.Generator, zoo_dir: str | None = None
 ) -> tuple[list[Node], list[Link], list[str]]:
     """Nodes, links and the roadside-unit names (in spatial order)."""
     nodes: list[Node] = []
@@ -169,7 +163,7 @@ def _substrate(
             links.append(Link(nd.name, "cloud", 10000.0, 20.0))
         nodes.append(cloud)
     elif substrate.startswith("zoo:"):
-        g = _zoo_graph(substrate[4:])
+        g = _zoo_graph(substrate[4:], zoo_dir)
         sites = sorted(g.nodes)
         for s in sites:
             nd = mec(f"mec:{s}")
@@ -222,6 +216,7 @@ def generate_pipeline(
     *,
     substrate: str = "grid",
     seed: int = 0,
+    zoo_dir: str | None = None,
 ) -> PipelineInstance:
     """Generate a seeded ECCO instance.
 
@@ -234,9 +229,14 @@ def generate_pipeline(
     requests
         Number of requests.
     substrate
-        ``grid`` (lampposts) or ``zoo:NAME`` (bundled Topology-Zoo graph).
+        ``grid`` (lampposts) or ``zoo:NAME``: any of the 276 Topology-Zoo networks by
+        name (case-insensitive), from the bundled Zoo or ``zoo_dir``.
     seed
         Seed of ``numpy.random.default_rng``.
+    zoo_dir
+        A folder of Zoo GraphML / GML files (or the Zoo's ``graphml.tar.gz`` /
+        ``gml.tar.gz``) searched before the bundled Zoo (default:
+        ``$PLACEMENT_ZOO_DIR``).
 
     Raises
     ------
@@ -252,7 +252,7 @@ def generate_pipeline(
     if requests < 1:
         raise InputError(f"must be >= 1, got {requests}", field="requests")
     rng = np.random.default_rng(seed)
-    nlist, links, rsus = _substrate(nodes, substrate, rng)
+    nlist, links, rsus = _substrate(nodes, substrate, rng, zoo_dir)
     nmap = {n.name: n for n in nlist}
     g = nx.Graph()
     g.add_nodes_from(nmap)

@@ -69,9 +69,9 @@ def test_same_seed_same_instance():
     assert a["rtt_ms"] != c["rtt_ms"]
 
 
-@pytest.mark.parametrize("mode", RTT_MODES)
+@pytest.mark.parametrize("mode", [m for m in RTT_MODES if m != "distance"])
 def test_rtt_modes(mode):
-    """Every RTT mode draws positive RTTs <= 250 ms with a plausible median."""
+    """Every trace-drawn RTT mode draws positive RTTs <= 250 ms with a plausible median."""
     inst = placement.generate("C", devices=200, seed=1, rtt=mode)
     off = inst.rtt_ms[inst.rtt_ms != 1.0]
     assert off.min() >= 0 and off.max() <= 250
@@ -119,5 +119,5 @@ def test_generator_rejects_nonsense(kwargs, field):
 
 
 def test_configs_listed():
-    """All configurations of Table 4 are available."""
-    assert set(CONFIGS) == {"A-C0", "A-C1", "A-C2", "A-C3", "B", "C", "D"}
+    """All configurations of Table 4 are available, and EUA Melbourne."""
+    assert set(CONFIGS) == {"A-C0", "A-C1", "A-C2", "A-C3", "B", "C", "D", "EUA"}

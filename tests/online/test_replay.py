@@ -177,3 +177,19 @@ def test_cli_generate_events(config_c_small, tmp_path, capsys):
     assert sum(e.type == "reoptimize" for e in log.events) == 4
     assert main(["generate", "events", str(inst_path), "-o", str(out),
                  "--node-class", "T1"]) == 2  # fmt: skip
+
+
+def test_config_b_day_replays_without_violations():
+    """The config-B day (instance + events from the generator) replays through the
+    controller with zero violations after every event."""
+    from placement.offloading.generate import generate_day
+    from placement.online import Controller
+
+    inst, events = generate_day(seed=1, slots=8)
+    ctl = Controller(inst, method="nimbus", seed=1)
+    for ev in events[1:]:
+        (ctl.arrive if ev["type"] == "arrive" else ctl.depart)(ev["device"])
+        assert ctl.result().metrics["violations"] == 0
+    assert len(ctl.active) == len({e["device"] for e in events[1:]}) - sum(
+        e["type"] == "depart" for e in events[1:]
+    )
