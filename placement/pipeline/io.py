@@ -16,9 +16,11 @@ Layout (``null`` = unbounded for capacities, bandwidths and delay bounds)::
                     "flavours": {"<name>": {"demands", "boot_ms", "image_mb", "memory_mb",
                                             "migration_ms", "downtime_ms"}},
                     "flavour": "<name>"}],
-     "requests": [{"name", "steps": [{"id", "function", "nodes": [...], "replicas", "load"}],
+     "requests": [{"name", "steps": [{"id", "function", "nodes": [...], "replicas", "load",
+                              "max_boot_ms"}],
                    "edges": [{"from", "to", "bandwidth_mbps"}], "max_delay_ms",
-                   "priority", "execution": "automatic" | "on_demand", "lifetime_s"}],
+                   "priority", "execution": "automatic" | "on_demand", "lifetime_s",
+                   "max_boot_ms"}],
      "previous": {"<request>": {"<step>": ["<node>", ...]}}}
 
 Every violation raises :class:`~placement.errors.InputError` naming the file,
@@ -273,13 +275,22 @@ def instance_from_dict(d: Any) -> PipelineInstance:
         _obj(
             rd,
             f,
-            {"name", "steps", "edges", "max_delay_ms", "priority", "execution", "lifetime_s"},
+            {
+                "name",
+                "steps",
+                "edges",
+                "max_delay_ms",
+                "priority",
+                "execution",
+                "lifetime_s",
+                "max_boot_ms",
+            },
             ("name", "steps"),
         )
         steps = []
         for j, sd in enumerate(_list(rd["steps"], f"{f}.steps")):
             sf = f"{f}.steps[{j}]"
-            _obj(sd, sf, {"id", "function", "nodes", "replicas", "load"}, ("id",))
+            _obj(sd, sf, {"id", "function", "nodes", "replicas", "load", "max_boot_ms"}, ("id",))
             nodes_ = sd.get("nodes")
             steps.append(
                 _build(
@@ -290,6 +301,9 @@ def instance_from_dict(d: Any) -> PipelineInstance:
                     nodes=None if nodes_ is None else tuple(_strs(nodes_, f"{sf}.nodes")),
                     replicas=sd.get("replicas", 1),
                     load=None if sd.get("load") is None else _num(sd["load"], f"{sf}.load"),
+                    max_boot_ms=None
+                    if "max_boot_ms" not in sd
+                    else _num(sd["max_boot_ms"], f"{sf}.max_boot_ms", none_is_inf=True),
                 )
             )
         edges = []
@@ -317,6 +331,7 @@ def instance_from_dict(d: Any) -> PipelineInstance:
                 priority=_num(rd.get("priority", 1.0), f"{f}.priority"),
                 execution=rd.get("execution", "automatic"),
                 lifetime_s=None if lt is None else _num(lt, f"{f}.lifetime_s"),
+                max_boot_ms=_num(rd.get("max_boot_ms"), f"{f}.max_boot_ms", none_is_inf=True),
             )
         )
     prev_in = d.get("previous", {})
@@ -433,6 +448,8 @@ def instance_to_dict(inst: PipelineInstance) -> dict[str, Any]:
                 sd["replicas"] = s.replicas
             if s.load is not None:
                 sd["load"] = s.load
+            if s.max_boot_ms is not None:
+                sd["max_boot_ms"] = _inf(s.max_boot_ms)
             steps.append(sd)
         rd: dict[str, Any] = {
             "name": r.name,
@@ -446,6 +463,8 @@ def instance_to_dict(inst: PipelineInstance) -> dict[str, Any]:
         }
         if r.lifetime_s is not None:
             rd["lifetime_s"] = _inf(r.lifetime_s)
+        if math.isfinite(r.max_boot_ms):
+            rd["max_boot_ms"] = r.max_boot_ms
         reqs.append(rd)
     out: dict[str, Any] = {
         "format": FORMAT,
