@@ -318,6 +318,42 @@ METHODS: tuple[MethodSpec, ...] = (
         "exact MILP (layered or arc-flow routing, HiGHS)",
         "2-30 s per msgp2 front point",
     ),
+    MethodSpec(
+        "greedy",
+        "pipeline",
+        "heuristic",
+        "placement.heuristics.pipeline.greedy:solve_greedy",
+        f"{_PIPE_P}:GreedyParams",
+        "greedy in priority and topological order (Numba kernels)",
+        "see benchmarks/results/pipeline/heuristics.md",
+    ),
+    MethodSpec(
+        "ls",
+        "pipeline",
+        "heuristic",
+        "placement.heuristics.pipeline.ls:solve_ls",
+        f"{_PIPE_P}:LSParams",
+        "greedy then local search (any objective, ε-bounds)",
+        "see benchmarks/results/pipeline/heuristics.md",
+    ),
+    MethodSpec(
+        "mt",
+        "pipeline",
+        "heuristic",
+        "placement.heuristics.pipeline.mt:solve_mt",
+        f"{_PIPE_P}:PipelineMTParams",
+        "substrate regions in threads (greedy + local search each)",
+        "see benchmarks/results/pipeline/mt.md",
+    ),
+    MethodSpec(
+        "2pmt",
+        "pipeline",
+        "heuristic",
+        "placement.heuristics.pipeline.mt:solve_2pmt",
+        f"{_PIPE_P}:PipelineMTParams",
+        "MT then a central pass for what the regions could not place",
+        "see benchmarks/results/pipeline/mt.md",
+    ),
 )
 
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 from numba import njit
-
 from placement.heuristics.pipeline import _kernels as K
+
 from placement.pipeline.instance import Placement
 
 logger = logging.getLogger(__name__)

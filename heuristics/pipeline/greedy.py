@@ -22,8 +22,8 @@ import time
 from typing import Any
 
 import numpy as np
-
 from placement.heuristics.pipeline.state import PipelineState, arrays_of
+
 from placement.pipeline.instance import PipelineInstance
 from placement.pipeline.params import GreedyParams
 from placement.result import RawSolution, Status, Termination
@@ -44,6 +44,7 @@ def ensure_compiled() -> float:
         return 0.0
     t0 = time.perf_counter()
     from placement.heuristics.pipeline import gap as gapmod
+
     from placement.pipeline.instance import Edge, Function, Link, Node, Request, Step
 
     inst = PipelineInstance(
@@ -153,9 +154,7 @@ def objective_of(instance: PipelineInstance, params: Any) -> str:
     return params.objective or instance.meta.get("default_objective", "cores")
 
 
-def solve_greedy(
-    instance: PipelineInstance, params: GreedyParams, *, seed: int = 0
-) -> RawSolution:
+def solve_greedy(instance: PipelineInstance, params: GreedyParams, *, seed: int = 0) -> RawSolution:
     """Place every request greedily (see the module docstring).
 
     Returns

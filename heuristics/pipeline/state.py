@@ -81,6 +81,8 @@ OBJ_CODE = {
 TAIL_EXACT = 48
 #: Hosts tried (skipped one by one) before a step falls back to bandwidth-aware rows.
 RETRIES = 12
+#: Up to this many nodes, shortest-path rows are kept in all-pairs matrices.
+MATRIX_NODES = 3000
 
 
 @dataclass
@@ -447,6 +449,7 @@ class PipelineState:
         self.tot = {k: 0.0 for k in OBJECTIVES}
         self.ban: set[tuple[int, int]] = set()  # (node, function) pairs closed to new load
         self._rows: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._mat: dict[str, list[np.ndarray]] = {}
         self._static_res = np.where(self.link_up, np.inf, -1.0)
         self._omega = 0.01 * self._unit()
         self._out = np.zeros(4)
@@ -472,15 +475,56 @@ class PipelineState:
             return float(d.min()) if d.size else 1.0
         return 1.0
 
+    def _mats(self, mode: str) -> list[np.ndarray] | None:
+        """The all-pairs matrices ``[delay, hops, pred, have]`` of ``mode`` (rows filled
+        on demand), or ``None`` above :data:`MATRIX_NODES` nodes."""
+        m = self._mat.get(mode)
+        if m is None and self.A.N <= MATRIX_NODES:
+            N = self.A.N
+            m = [
+                np.empty((N, N)),
+                np.empty((N, N)),
+                np.empty((N, N), dtype=np.int64),
+                np.zeros(N, dtype=bool),
+            ]
+            self._mat[mode] = m
+        return m
+
+    def ensure_rows(self, srcs: np.ndarray, mode: str) -> None:
+        """Compute the static rows of every node of ``srcs`` not computed yet."""
+        m = self._mats(mode)
+        if m is None:
+            return
+        for v in srcs[~m[3][srcs]].tolist():
+            m[0][v], m[1][v], m[2][v] = self._dijkstra(v, mode, self._static_res, 0.0)
+            m[3][v] = True
+
+    def block(self, srcs: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(delay, hops)`` static rows of ``srcs`` stacked ``(len(srcs), N)``."""
+        m = self._mats(mode)
+        if m is None:
+            rows = [self.rows(int(v), mode) for v in srcs]
+            if not rows:
+                return np.zeros((0, self.A.N)), np.zeros((0, self.A.N))
+            return np.vstack([r[0] for r in rows]), np.vstack([r[1] for r in rows])
+        self.ensure_rows(srcs, mode)
+        return m[0][srcs], m[1][srcs]
+
     def rows(self, src: int, mode: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Static shortest paths from ``src`` over the links up: ``(delay, hops, pred)``
         (delay first, or hops first with ``mode="h"``)."""
         mode = mode or self.mode
+        m = self._mats(mode)
+        if m is not None:
+            if not m[3][src]:
+                m[0][src], m[1][src], m[2][src] = self._dijkstra(src, mode, self._static_res, 0.0)
+                m[3][src] = True
+            return m[0][src], m[1][src], m[2][src]
         key = (mode, src)
         got = self._rows.get(key)
         if got is None:
             got = self._dijkstra(src, mode, self._static_res, 0.0)
-            if len(self._rows) > 4 * self.A.N + 64:
+            if len(self._rows) > 4096:
                 self._rows.clear()
             self._rows[key] = got
         return got
@@ -686,7 +730,7 @@ class PipelineState:
 
     # ------------------------------------------------------------------ tails
     def _tails(
-        self, p: RequestPlan, fixed: dict[int, list[int]]
+        self, p: RequestPlan, fixed: dict[int, list[int]], delay: bool = True
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Lower bounds of the delay (max over branches) and of the hops (sum over
         segments, hops objective only) from each step's host to the sinks."""
@@ -694,7 +738,7 @@ class PipelineState:
         N = A.N
         taild: list[np.ndarray] = [np.zeros(N) for _ in p.steps]
         tailm: list[np.ndarray] = [np.zeros(N) for _ in p.steps]
-        need_d = math.isfinite(p.bound) or self.code == K.OBJ_DELAY
+        need_d = delay and (math.isfinite(p.bound) or self.code == K.OBJ_DELAY)
         need_m = self.code == K.OBJ_HOPS
         if not (need_d or need_m):
             return taild, tailm
@@ -703,7 +747,7 @@ class PipelineState:
             for k in s.succs:
                 b = p.edges[k][1]
                 s2 = p.steps[b]
-                c2 = np.array(fixed[b], dtype=np.int64) if b in fixed else s2.cands
+                c2 = np.array(fixed[b], dtype=np.int64) if b in fixed else self._open_cands(s2)
                 if c2.size == 0:
                     continue
                 pr = A.proc[s2.t, c2] if s2.t >= 0 else np.zeros(c2.size)
@@ -711,21 +755,49 @@ class PipelineState:
                 vm = tailm[b][c2]
                 if c2.size <= TAIL_EXACT:
                     if need_d:
-                        g = np.full(N, np.inf)
-                        for j, w2 in enumerate(c2):
-                            np.minimum(g, self.rows(int(w2), "d")[0] + vd[j], out=g)
-                        np.maximum(taild[i], g, out=taild[i])
+                        bd, _bh = self.block(c2, "d")
+                        np.maximum(taild[i], (bd + vd[:, None]).min(axis=0), out=taild[i])
                     if need_m:
-                        g = np.full(N, np.inf)
-                        for j, w2 in enumerate(c2):
-                            np.minimum(g, self.rows(int(w2), "h")[1] + vm[j], out=g)
-                        tailm[i] += g * s2.replicas
+                        _bd, bh = self.block(c2, "h")
+                        tailm[i] += (bh + vm[:, None]).min(axis=0) * s2.replicas
                 else:
                     if need_d:
                         np.maximum(taild[i], float(vd.min()), out=taild[i])
                     if need_m:
                         tailm[i] += float(vm.min()) * s2.replicas
         return taild, tailm
+
+    def _open_cands(self, s: StepPlan) -> np.ndarray:
+        """The candidates of step ``s`` that can take it now: an instance with room, or
+        room (resources, budgets, ``max_instances``) to open one."""
+        if s.t < 0 or s.cands.size <= 1:
+            return s.cands
+        A = self.A
+        t = s.t
+        c = s.cands
+        v0, v1 = int(A.var_ptr[t]), int(A.var_ptr[t] + s.jpref)
+        have = self.inst_cnt[c, v0:v1].sum(axis=1)
+        cp = A.cap_t[t]
+        if math.isfinite(cp):
+            share = have * cp - self.tload[c, t] >= s.load - 1e-9
+        else:
+            share = have > 0
+        room = np.zeros(c.size, dtype=bool)
+        if A.maxinst[t] < 0 or self.ninst[t] < A.maxinst[t]:
+            bud = self._budgets()
+            for k in range(v0, v1):
+                d = A.var_dem[k][c]
+                ok = (
+                    np.all(self.used[c] + d <= A.capn[c] + 1e-9, axis=1)
+                    if A.R
+                    else np.ones(c.size, dtype=bool)
+                )
+                if A.cores_r >= 0 and math.isfinite(bud[0]):
+                    ok &= d[:, A.cores_r] <= bud[0] + 1e-9
+                room |= ok
+        ok = (share | room) & self.node_up[c]
+        got = c[ok]
+        return got if got.size else c
 
     # ------------------------------------------------------------------ place
     def place(
@@ -761,6 +833,10 @@ class PipelineState:
                     pref[sidx[sid]] = [A.nidx[v] for v in nodes]
         must = {sidx[s] for s in (fixed or {}) if s in sidx}
         taild, tailm = self._tails(p, {i: v for i, v in pref.items() if i in must})
+        if self.code == K.OBJ_HOPS and len(pref) > len(must):
+            # the hop estimate follows the preferred hosts (guidance only: the delay
+            # bound keeps its valid lower bound)
+            tailm = self._tails(p, pref, delay=False)[1]
         rec = _Rec([[] for _ in p.steps], [], [], 0.0, 0, 0)
         arr: dict[tuple[int, int], float] = {}
         budgets = self._budgets()
@@ -797,23 +873,23 @@ class PipelineState:
 
     def _pred_rows(self, p: RequestPlan, i: int, rec: _Rec, arr):
         s = p.steps[i]
-        rows_d, rows_m, parr, src = [], [], [], []
+        src, parr, hosts = [], [], []
         for k in s.preds:
             a_step = p.edges[k][0]
             for a in rec.hosts[a_step]:
-                d, h, _ = self.rows(a)
-                rows_d.append(d)
-                rows_m.append(h)
+                hosts.append(a)
                 parr.append(arr[(a_step, a)])
                 src.append((k, a))
+        rows_d, rows_m = self.block(np.array(hosts, dtype=np.int64), self.mode)
         return rows_d, rows_m, parr, src
 
     def _kernel(self, p, s, cands, forbid, rows_d, rows_m, parr, taild, tailm, budgets, bound):
         A = self.A
         N = A.N
-        P = len(rows_d)
-        pdelay = np.vstack(rows_d) if P else np.zeros((0, N))
-        pmetric = np.vstack(rows_m) if P else np.zeros((0, N))
+        pdelay = rows_d if isinstance(rows_d, np.ndarray) else np.vstack(rows_d)
+        pmetric = rows_m if isinstance(rows_m, np.ndarray) else np.vstack(rows_m)
+        if pdelay.shape[0] == 0:
+            pdelay = pmetric = np.zeros((0, N))
         prev_mask = self._prev_mask_none
         return K.score_candidates(
             cands,
@@ -1143,6 +1219,8 @@ class PipelineState:
         used = self.A.link_bw - np.where(np.isfinite(self.link_res), self.link_res, self.A.link_bw)
         self.link_res = np.where(self.link_up, self.A.link_bw - used, -1.0)
         self._rows.clear()
+        for m in self._mat.values():
+            m[3][:] = False
 
     # ------------------------------------------------------------------ output
     def placement(self) -> Placement:
