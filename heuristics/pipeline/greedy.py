@@ -66,6 +66,9 @@ def ensure_compiled() -> float:
         st.place("r")
         st.remove("r")
     gapmod.warm_up()
+    from placement.heuristics.pipeline import chains
+
+    chains.warm_up()
     _JIT_DONE = True
     return time.perf_counter() - t0
 

@@ -36,6 +36,7 @@ import time
 from typing import Any
 
 import numpy as np
+from placement.heuristics.pipeline import chains
 from placement.heuristics.pipeline import gap as gapmod
 from placement.heuristics.pipeline.greedy import (
     construct,
@@ -368,6 +369,33 @@ def improve(
     return Search(st, seed).run(stop, deadline)
 
 
+def optimise(
+    st: PipelineState,
+    *,
+    time_limit: float | None = None,
+    iterations: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Improve ``st`` in place: on chain instances first the configuration search of
+    :mod:`placement.heuristics.pipeline.chains` (kept when no worse), then the moves."""
+    tl = DEFAULT_TIME if time_limit is None else time_limit
+    t0 = time.perf_counter()
+    stats: dict[str, Any] = {}
+    if chains.applies(st.A, st.objective, st.bounds):
+        snap = st.snapshot()
+        k0 = key(st)
+        cnt, cs = chains.search(st, st.objective, 0.7 * tl, seed)
+        walks = cs.pop("walks")
+        chains.realize(st, cnt, walks)
+        stats.update(cs)
+        stats["chain_kept"] = _better(key(st), k0, strict=False)
+        if not stats["chain_kept"]:
+            st.restore(snap)
+    left = max(0.0, tl - (time.perf_counter() - t0))
+    stats.update(improve(st, time_limit=left, iterations=iterations, seed=seed))
+    return stats
+
+
 def start_state(
     instance: PipelineInstance, params: LSParams, objective: str, seed: int
 ) -> tuple[PipelineState, dict[str, Any]]:
@@ -415,7 +443,7 @@ def solve_ls(instance: PipelineInstance, params: LSParams, *, seed: int = 0) -> 
         )
     st, stats = start_state(instance, params, objective, seed)
     stats["start_objective"] = st.objectives()[objective]
-    stats.update(improve(st, time_limit=tl, iterations=params.iterations, seed=seed))
+    stats.update(optimise(st, time_limit=tl, iterations=params.iterations, seed=seed))
     rejected = {
         instance.requests[q].name: "not admitted"
         for q in range(len(instance.requests))
@@ -515,7 +543,7 @@ def pareto_ls(
             if prev is not None:
                 st.load_placement(prev)
             construct(st, request_order(instance), seed)
-            improve(st, time_limit=tl, seed=seed)
+            optimise(st, time_limit=tl, seed=seed)
             if key(st)[0] > 0 or not st.bounds_ok():
                 stats_points.append({"epsilon": eps, "feasible": False})
                 break
