@@ -954,7 +954,12 @@ class PipelineState:
         try:
             tries = []
             if i in pref and rep < len(pref[i]):
-                tries.append(np.array([pref[i][rep]], dtype=np.int64))
+                v = pref[i][rep]
+                j = int(np.searchsorted(s.cands, v))
+                if j < s.cands.size and s.cands[j] == v:
+                    tries.append(np.array([v], dtype=np.int64))
+                elif i in must:
+                    return -1
                 if i in must:
                     tries = tries[:1]
             if i not in must:

@@ -92,6 +92,10 @@ class MILPParams(Params):
         objective when both are integral).
     aggregate
         Commodity aggregation: ``"egress"`` (default), ``True`` or ``False``.
+    warm_start
+        MIP start: ``True`` (default: the pipeline greedy under the same objective and
+        bounds), ``False``, ``"greedy"`` / ``"ls"``, or a ``Placement`` / ``Result``.
+        A time-limited run never returns worse than the start.
     """
 
     objective: str | None = param(
@@ -115,6 +119,7 @@ class MILPParams(Params):
     solver: str = param("highs", "MILP backend (highs default; any Pyomo solver by name)")
     tiebreak: str | None = param(None, "objective minimised second, lexicographically", cli=False)
     aggregate: Any = param("egress", "commodity aggregation: egress, True or False", cli=False)
+    warm_start: Any = param(True, "MIP start: True, False, a method name or a solution", cli=False)
 
     def __post_init__(self) -> None:
         if self.objective is not None and self.objective not in OBJECTIVES:
@@ -241,7 +246,11 @@ class PipelineMTParams(LSParams):
     """
 
     threads: int = param(2, _THREADS_HELP)
-    split: str = param("community", "how the instance is split into slices (APs; pipelines: substrate regions)", choices=REGION_SPLITS)
+    split: str = param(
+        "community",
+        "how the instance is split into slices (APs; pipelines: substrate regions)",
+        choices=REGION_SPLITS,
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
