@@ -128,7 +128,7 @@ PROBLEMS: dict[str, ProblemSpec] = {
         write_solution="placement.pipeline.io:write_solution",
         read_solution="placement.pipeline.io:read_solution",
         detect="placement.pipeline.io:detect_format",
-        formats=("pipeline", "vnfcp", "gap", "graphml", "gml"),
+        formats=("pipeline", "vnfcp", "gap", "graphml", "gml", "bjointsp"),
         objectives={
             "cores": Objective(1, "cores", "cores of all function instances"),
             "hops": Objective(1, "hops", "links traversed by every routed edge"),

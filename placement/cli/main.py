@@ -117,8 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
     pa.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    r = sub.add_parser("read", help="convert a VNFCP / GAP / GraphML file to pipeline JSON")
+    r = sub.add_parser(
+        "read", help="convert a VNFCP / GAP / GraphML / B-JointSP input to pipeline JSON"
+    )
     r.add_argument("path")
+    r.add_argument(
+        "more", nargs="*", help="B-JointSP: TEMPLATE.yaml SOURCES.yaml after NET.graphml"
+    )
     r.add_argument("-o", "--output", help="output file (default: JSON on stdout)")
     r.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
 
@@ -213,6 +218,8 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
+    if args.more:
+        args.path = [args.path, *args.more]
     inst, problem = _read(args)
     return int(_hooks(problem).run_read(inst, args))
 

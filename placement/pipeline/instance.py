@@ -281,33 +281,28 @@ class Function:
         _check_number(self.cost, "cost", lo=-math.inf)
         object.__setattr__(self, "flavours", _ro_map(self.flavours))
         if self.flavour is not None and self.flavour not in self.flavours:
-            raise InputError(
-                f"unknown flavour {self.flavour!r} (known: {sorted(self.flavours)})",
-                field="flavour",
-            )
+            known = sorted(self.flavours)
+            raise InputError(f"unknown flavour {self.flavour!r} (known: {known})", field="flavour")
 
     @property
     def choices(self) -> tuple[str, ...]:
-        """The flavours a method chooses from (sorted), or ``()`` when the flavour is fixed
-        (``flavour`` set, or fewer than two flavours listed)."""
+        """The flavours to choose from (sorted); ``()`` when the flavour is fixed."""
         if self.flavour is None and len(self.flavours) >= 2:
             return tuple(sorted(self.flavours))
         return ()
 
     def variants(self) -> tuple[str | None, ...]:
-        """The flavours an instance may have: :attr:`choices`, else the fixed one
-        (``flavour``, possibly ``None``)."""
+        """The flavours an instance may have: :attr:`choices`, else ``(flavour,)``."""
         return self.choices or (self.flavour,)
 
     def boot_ms(self, flavour: str | None = None) -> float:
-        """Boot time of an instance of ``flavour`` (default: the fixed flavour; 0 without)."""
+        """Boot time of ``flavour`` (default: the fixed flavour; 0 without)."""
         fl = flavour if flavour is not None else self.flavour
         return float(self.flavours[fl].boot_ms) if fl is not None else 0.0
 
     def demand(self, resource: str, node: str | None = None, flavour: str | None = None) -> float:
-        """Per-instance demand of ``resource`` on ``node`` with ``flavour`` (default: the
-        fixed flavour). A node override wins, then the flavour's demand, then the
-        function's own."""
+        """Per-instance demand on ``node`` with ``flavour`` (default: the fixed one); a node
+        override wins, then the flavour's demand, then the function's own."""
         if node is not None and node in self.overrides and resource in self.overrides[node].demands:
             return float(self.overrides[node].demands[resource])
         fl = flavour if flavour is not None else self.flavour
@@ -469,10 +464,7 @@ class Request:
     def boot_limit(self, sid: str) -> float:
         """Bound on the boot time (ms) of the instances serving step ``sid``."""
         s = self.step(sid)
-        lim = self.max_boot_ms
-        if s.max_boot_ms is not None:
-            lim = min(lim, float(s.max_boot_ms))
-        return float(lim)
+        return float(min(self.max_boot_ms, math.inf if s.max_boot_ms is None else s.max_boot_ms))
 
     def load(self, sid: str) -> float:
         """Traffic (Mbps) a step processes."""
@@ -514,14 +506,8 @@ class Request:
 
     def signature(self) -> tuple:
         """Hashable content key (everything but the name): identical requests aggregate."""
-        return (
-            self.steps,
-            self.edges,
-            self.max_delay_ms,
-            self.priority,
-            self.execution,
-            self.max_boot_ms,
-        )
+        r = self
+        return (r.steps, r.edges, r.max_delay_ms, r.priority, r.execution, r.max_boot_ms)
 
 
 @dataclass(frozen=True)
@@ -667,20 +653,16 @@ class PipelineInstance:
         return tuple(sorted(names))
 
     def allowed_flavours(self, function: str, boot_limit: float = math.inf) -> tuple:
-        """The flavours (:meth:`Function.variants`) of ``function`` whose boot time is
-        within ``boot_limit``."""
+        """The flavours of ``function`` booting within ``boot_limit``."""
         f = self.function_map[function]
         return tuple(fl for fl in f.variants() if f.boot_ms(fl) <= boot_limit + 1e-9)
 
     def fits(self, function: str, node: str, flavour: Any = ...) -> bool:
-        """Whether one instance of ``function`` (with ``flavour``; default: any of its
-        flavours) fits on the empty ``node`` and the node offers the required
-        capabilities."""
+        """Whether one instance (of ``flavour``, default any) fits the empty ``node``."""
         return self.max_fit(function, node, flavour) > 0
 
     def max_fit(self, function: str, node: str, flavour: Any = ...) -> int:
-        """How many instances of ``function`` (with ``flavour``; default: the flavour that
-        fits most) fit on the empty ``node`` (capped at 10**6)."""
+        """Instances of ``function`` (``flavour``: default the best) fitting ``node`` (<= 10**6)."""
         f = self.function_map[function]
         n = self.node_map[node]
         if not f.requires <= n.capabilities:
@@ -705,17 +687,13 @@ class PipelineInstance:
         return best
 
     def candidates(self, request: Request, step: Step) -> list[str]:
-        """Nodes that may host ``step`` of ``request`` (capabilities, pinning, one
-        instance of a flavour within the step's boot limit fits)."""
+        """Nodes that may host ``step`` of ``request`` (capabilities, pinning, boot limit)."""
         allowed = list(step.nodes) if step.nodes is not None else [n.name for n in self.nodes]
         if step.function is None:
             return list(dict.fromkeys(allowed))
         fls = self.allowed_flavours(step.function, request.boot_limit(step.id))
-        return [
-            v
-            for v in dict.fromkeys(allowed)
-            if any(self.max_fit(step.function, v, fl) > 0 for fl in fls)
-        ]
+        fit = self.max_fit
+        return [v for v in dict.fromkeys(allowed) if any(fit(step.function, v, fl) for fl in fls)]
 
     def summary(self) -> dict[str, Any]:
         """Counts for ``placement info``."""
@@ -757,9 +735,8 @@ class Placement:
     routes
         Request name -> list of :class:`Route` (one per edge and replica pair).
     flavours
-        ``(node, function) -> {flavour: count}`` for the functions whose flavour is a
-        decision (:attr:`Function.choices`): how many of the instances have each
-        flavour (the counts add up to ``instances[(node, function)]``).
+        ``(node, function) -> {flavour: count}`` where the flavour is a decision
+        (:attr:`Function.choices`); the counts add up to ``instances[(node, function)]``.
     """
 
     instances: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -773,17 +750,10 @@ class Placement:
             if not c:
                 continue
             fl = self.flavours.get((v, f))
-            if fl:
-                rows += [
-                    {"node": v, "function": f, "flavour": k, "count": int(n)}
-                    for k, n in sorted(fl.items())
-                    if n
-                ]
-                rest = int(c) - sum(int(n) for n in fl.values())
-                if rest:
-                    rows.append({"node": v, "function": f, "count": rest})
-            else:
-                rows.append({"node": v, "function": f, "count": int(c)})
+            for k, n in sorted((fl or {}).items()):
+                rows += [{"node": v, "function": f, "flavour": k, "count": int(n)}] if n else []
+            rest = int(c) - sum(int(n) for n in (fl or {}).values())
+            rows += [{"node": v, "function": f, "count": rest}] if rest else []
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -811,9 +781,10 @@ class Placement:
             for e in d.get("instances", []):
                 key = (e["node"], e["function"])
                 inst[key] = inst.get(key, 0) + int(e["count"])
-                if e.get("flavour") is not None:
-                    fk = fls.setdefault(key, {})
-                    fk[str(e["flavour"])] = fk.get(str(e["flavour"]), 0) + int(e["count"])
+                if (k := e.get("flavour")) is not None:
+                    fls.setdefault(key, {})[str(k)] = fls.get(key, {}).get(str(k), 0) + int(
+                        e["count"]
+                    )
             steps: dict[str, dict[str, tuple[str, ...]]] = {}
             routes: dict[str, list[Route]] = {}
             for r, rd in d.get("requests", {}).items():

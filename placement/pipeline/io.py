@@ -38,6 +38,7 @@ from typing import Any
 
 from placement._io import dump_json, load_json
 from placement.errors import InputError
+from placement.pipeline.formats.bjointsp import is_bjointsp, read_bjointsp
 from placement.pipeline.formats.gap import is_gap_file, read_gap
 from placement.pipeline.formats.graphml import read_substrate
 from placement.pipeline.formats.vnfcp import is_vnfcp_dir, read_vnfcp
@@ -61,7 +62,7 @@ FORMAT = "placement/pipeline"
 VERSION = 1
 SOLUTION_FORMAT = "placement/pipeline-solution"
 SOLUTION_VERSION = 1
-FORMATS = ("pipeline", "vnfcp", "gap", "graphml", "gml")
+FORMATS = ("pipeline", "vnfcp", "gap", "graphml", "gml", "bjointsp")
 
 
 def _obj(d: Any, fld: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
@@ -509,11 +510,14 @@ def write_pipeline(inst: PipelineInstance, path: str | os.PathLike[str]) -> None
 
 
 def detect_format(path: str | os.PathLike[str]) -> str | None:
-    """Format of ``path``: ``pipeline``, ``vnfcp``, ``gap``, ``graphml``, ``gml`` or ``None``.
+    """Format of ``path``: ``pipeline``, ``vnfcp``, ``gap``, ``graphml``, ``gml``,
+    ``bjointsp`` (a folder or three paths) or ``None``.
 
     Never raises.
     """
     try:
+        if isinstance(path, list | tuple) or is_bjointsp(path):
+            return "bjointsp" if is_bjointsp(path) else None
         p = Path(path)
         if is_vnfcp_dir(p):
             return "vnfcp"
@@ -555,7 +559,8 @@ def read_pipeline(path: str | os.PathLike[str], format: str | None = None) -> Pi
     ----------
     path
         A ``placement/pipeline`` JSON file, a VNFCP directory, an OR-Library GAP
-        file, or a GraphML / GML substrate.
+        file, a GraphML / GML substrate, or B-JointSP inputs (a folder, or the three
+        paths network, template, sources).
     format
         One of :data:`FORMATS`; detected from the path when ``None``.
 
@@ -565,6 +570,16 @@ def read_pipeline(path: str | os.PathLike[str], format: str | None = None) -> Pi
         Unknown format, or the reader's first violated rule (file, field, rule).
     """
     fmt = format or detect_format(path)
+    if fmt == "bjointsp":
+        return read_bjointsp(path)
+    if isinstance(path, list | tuple):
+        if len(path) == 1:
+            return read_pipeline(path[0], format=format)
+        raise InputError(
+            "several paths are B-JointSP inputs: NET.graphml TEMPLATE.yaml SOURCES.yaml",
+            path=" ".join(map(str, path)),
+            field="format",
+        )
     if fmt is None:
         if not Path(path).exists():
             raise InputError("file not found", path=str(path))
