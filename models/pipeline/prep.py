@@ -185,7 +185,14 @@ class Prep:
         return c
 
     def _add_commodities(self, reqs: list[Request]) -> None:
-        c = self._make_commodity(reqs)
+        try:
+            c = self._make_commodity(reqs)
+        except InputError:
+            if reqs[0].execution == "automatic":
+                raise
+            # an on-demand request no node can host is simply never admitted
+            logger.info("on-demand request %s cannot be hosted: left out", reqs[0].name)
+            return
         c.key = len(self.commodities)
         self.commodities.append(c)
 

@@ -303,7 +303,7 @@ def _start_hook(placement: Any) -> Any:
 
     def hook(opt: Any, model: Any) -> bool:
         vals = start_values(model, placement)
-        return vals is not None and pyomo_backend.highs_set_start(opt, model, vals)
+        return bool(vals) and pyomo_backend.highs_set_start(opt, model, vals)
 
     return hook
 
@@ -311,10 +311,10 @@ def _start_hook(placement: Any) -> Any:
 def _not_worse_than_start(
     raw: RawSolution, start: tuple[Any, float] | None, instance: PipelineInstance, objective: str
 ) -> RawSolution:
-    """A time-limited run returns the start when the solver found nothing better."""
+    """A run stopped by a limit returns the start when the solver found nothing better."""
     raw.statistics["heuristic_start"] = None if start is None else start[1]
-    if start is None or raw.status == Status.OPTIMAL:
-        return raw
+    if start is None or raw.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.ERROR):
+        return raw  # a proof (optimal / the formulation is infeasible) stands
     pl, val = start
     sense = OBJECTIVES[objective]
     got = None

@@ -74,7 +74,8 @@ def _yaml(path: Path) -> Any:
 
 def find_files(path: str | Path | list | tuple) -> tuple[Path, Path, Path] | None:
     """``(network, template, sources)`` from three paths or a folder holding one
-    ``.graphml`` and two YAML files (the template has ``vnfs``), else ``None``."""
+    ``.graphml`` and two YAML files (the template is the one with ``vnfs``, else the one
+    named like ``template``), else ``None``."""
     if isinstance(path, list | tuple):
         ps = [Path(p) for p in path]
         if len(ps) == 3 and ps[0].suffix.lower() == ".graphml":
@@ -88,6 +89,8 @@ def find_files(path: str | Path | list | tuple) -> tuple[Path, Path, Path] | Non
     if len(gml) != 1 or len(ymls) != 2:
         return None
     tmpl = [y for y in ymls if "vnfs:" in y.read_text(encoding="utf-8", errors="replace")]
+    if len(tmpl) != 1:
+        tmpl = [y for y in ymls if "templ" in y.name.lower()]
     if len(tmpl) != 1:
         return None
     src = next(y for y in ymls if y != tmpl[0])
