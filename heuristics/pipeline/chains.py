@@ -565,7 +565,7 @@ def search(
         / max(float(data["load"].min(initial=1.0)), 1e-9)
     )
     t0 = time.perf_counter()
-    chunk = 2000
+    chunk = 100
     done = 0
     best = np.inf
     best_cnt = cnt.copy()
@@ -607,7 +607,7 @@ def search(
         if left <= 0:
             break
         per = (time.perf_counter() - t1) / chunk
-        chunk = int(max(200, min(0.5 * left / max(per, 1e-7), 200000)))
+        chunk = int(max(20, min(0.5 * left / max(per, 1e-7), 200000)))
     return best_cnt, {
         "chain_iterations": done,
         "chain_cost": best_out[0],

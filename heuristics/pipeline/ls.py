@@ -500,14 +500,18 @@ def pareto_ls(
     seed: int = 0,
     bounds: dict[str, float] | None = None,
     progress: bool = False,
+    upward: bool = False,
     **_: Any,
 ) -> Any:
     """A heuristic front over ``x`` (ε-constrained) and ``y`` with the local search.
 
     Point 1 minimises ``y`` (then ``x`` with ``y`` bounded); each next point requires
     ``x <= x* − step`` (the smallest change ``x`` can make; ``>=`` for ``priority``)
-    and searches again from the previous point's placement; the sweep ends when the
-    search cannot meet the bound. ``time_limit`` is per point and stage (default 5 s).
+    and searches again from the previous point's placement, until the search cannot
+    meet the bound. With ``upward`` the sweep then goes back up from the least ``x``,
+    one step at a time, each search starting from the previous placement (instances
+    added rather than moved); the nondominated points of both passes form the front.
+    ``time_limit`` is per point and stage (default 5 s).
 
     Returns
     -------
@@ -533,44 +537,73 @@ def pareto_ls(
 
         bar = tqdm(desc=f"ls front {instance.name} ({x}, {y})", unit="point", total=points)
     step = None
+
+    seen_x: list[float] = []  # x of every stage-1 solution (the upward pass goes that far)
+
+    def point(eps: float | None, prev: Placement | None) -> tuple[Any, dict] | None:
+        """Stage 1 (least y with x <= eps) then stage 2 (least x with y kept)."""
+        b1 = dict(base)
+        if eps is not None:
+            b1[x] = eps
+        st = PipelineState(A, y, b1)
+        if prev is not None:
+            st.load_placement(prev)
+        construct(st, request_order(instance), seed)
+        optimise(st, time_limit=tl, seed=seed)
+        if key(st)[0] > 0 or not st.bounds_ok():
+            return None
+        seen_x.append(st.objectives()[x])
+        b2 = dict(base)
+        b2[y] = st.objectives()[y]
+        if eps is not None:
+            b2[x] = eps
+        st2 = PipelineState(A, x, b2)
+        st2.load_placement(st.placement())
+        construct(st2, request_order(instance), seed)
+        improve(st2, time_limit=tl / 2, seed=seed)
+        fin = st2 if key(st2)[0] == 0 and st2.bounds_ok() else st
+        pl = fin.placement()
+        return pl, dict(evaluate_pipeline(instance, pl).objectives)
+
+    def record(eps: float | None, vals: dict, t0: float) -> None:
+        found.append(ParetoPoint(values=vals, epsilon=eps))
+        stats_points.append(
+            {"epsilon": eps, x: vals[x], y: vals[y], "time": time.perf_counter() - t0}
+        )
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix({x: vals[x], y: vals[y]})
+
     try:
+        # downwards: from the least y, require x below the last point's
         while points is None or len(found) < points:
             t0 = time.perf_counter()
-            b1 = dict(base)
-            if eps is not None:
-                b1[x] = eps
-            st = PipelineState(A, y, b1)
-            if prev is not None:
-                st.load_placement(prev)
-            construct(st, request_order(instance), seed)
-            optimise(st, time_limit=tl, seed=seed)
-            if key(st)[0] > 0 or not st.bounds_ok():
+            got = point(eps, prev)
+            if got is None:
                 stats_points.append({"epsilon": eps, "feasible": False})
                 break
-            yv = st.objectives()[y]
-            # stage 2: the least x with y kept
-            b2 = dict(base)
-            b2[y] = yv
-            if eps is not None:
-                b2[x] = eps
-            st2 = PipelineState(A, x, b2)
-            st2.load_placement(st.placement())
-            construct(st2, request_order(instance), seed)
-            improve(st2, time_limit=tl / 2, seed=seed)
-            fin = st2 if key(st2)[0] == 0 and st2.bounds_ok() else st
-            pl = fin.placement()
-            vals = dict(evaluate_pipeline(instance, pl).objectives)
-            prev = pl
-            found.append(ParetoPoint(values=vals, epsilon=eps))
-            dt = time.perf_counter() - t0
-            stats_points.append({"epsilon": eps, x: vals[x], y: vals[y], "time": dt})
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix({x: vals[x], y: vals[y]})
+            prev, vals = got
+            record(eps, vals, t0)
             if step is None:
-                step = _step(fin, x)
+                step = _step(PipelineState(A, x), x)
             d = step if step else 1e-6 * max(1.0, abs(vals[x]))
             eps = vals[x] - d if sx > 0 else vals[x] + d
+        # upwards: from the last (least x) point, allow one step more at a time, each
+        # search starting from the previous placement (instances are added, not moved)
+        if upward and step and found and (points is None or len(found) < points):
+            xs = [p.values[x] for p in found] + seen_x
+            lo, hi = (min(xs), max(xs)) if sx > 0 else (max(xs), min(xs))
+            eps = lo + step if sx > 0 else lo - step
+            while (eps < hi - 1e-9 if sx > 0 else eps > hi + 1e-9) and (
+                points is None or len(found) < points
+            ):
+                t0 = time.perf_counter()
+                got = point(eps, prev)
+                if got is None:
+                    break
+                prev, vals = got
+                record(eps, vals, t0)
+                eps = (max(eps, vals[x]) + step) if sx > 0 else (min(eps, vals[x]) - step)
     finally:
         if bar is not None:
             bar.close()
