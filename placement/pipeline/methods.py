@@ -36,7 +36,7 @@ from placement.models.pipeline.extract import extract_placement
 from placement.pipeline.evaluate import evaluate_pipeline
 from placement.pipeline.instance import PipelineInstance
 from placement.pipeline.params import OBJECTIVES, MILPParams
-from placement.result import RawSolution, Status
+from placement.result import RawSolution, Status, Termination
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +218,18 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
         aggregate=params.aggregate,
     )
     m = ps.model
+    if not m.prep.commodities:
+        # nothing can be admitted (every request is on-demand and no node can host it)
+        from placement.pipeline.instance import Placement
+
+        return RawSolution(
+            Placement(),
+            status=Status.OPTIMAL,
+            termination=Termination.OPTIMAL,
+            runtime=ps.build_time,
+            statistics={"commodities": 0, "formulation": params.formulation},
+            objective_name=objective,
+        )
     sense = OBJECTIVES[objective]
     weights = {objective: float(sense)}
     abs_gap = None
@@ -324,4 +336,19 @@ def _not_worse_than_start(
         raw.solution = pl
         raw.status = Status.FEASIBLE
         raw.statistics["returned_start"] = True
+        if raw.bound is None:
+            raw.bound = _trivial_bound(instance, objective)
     return raw
+
+
+def _trivial_bound(instance: PipelineInstance, objective: str) -> float | None:
+    """A bound that always holds when the solver gave none: 0 for the nonnegative
+    minimised objectives, the total priority for ``priority``."""
+    if objective == "priority":
+        return float(sum(r.priority for r in instance.requests))
+    if objective == "cost" and any(
+        f.cost < 0 or any((o.cost or 0) < 0 for o in f.overrides.values())
+        for f in instance.functions
+    ):
+        return None
+    return 0.0

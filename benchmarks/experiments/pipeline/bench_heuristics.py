@@ -543,12 +543,12 @@ def bjointsp(a: argparse.Namespace) -> None:
     ]
     for m, kw in runs:
         if m == "milp":
-            cores = min(r["cores"] for r in rows)
+            cores = max(r["cores"] for r in rows if r["objective"] == "delay")
             kw = dict(kw, bounds={"cores": cores})
         t0 = time.perf_counter()
         res = placement.solve(inst, method=m, **kw)
         dt = time.perf_counter() - t0
-        obj = res.metrics["objectives"]
+        obj = res.metrics.get("objectives", {})
         rows.append(
             {
                 "method": m,
@@ -557,12 +557,12 @@ def bjointsp(a: argparse.Namespace) -> None:
                 "status": str(res.status),
                 "runtime_s": round(res.runtime or dt, 3),
                 "wall_s": round(dt, 3),
-                "cores": obj["cores"],
-                "delay": obj["delay"],
-                "hops": obj["hops"],
+                "cores": obj.get("cores"),
+                "delay": obj.get("delay"),
+                "hops": obj.get("hops"),
                 "bound": res.bound,
-                "admitted": res.metrics["admitted"],
-                "violations": res.metrics["violations"],
+                "admitted": res.metrics.get("admitted"),
+                "violations": res.metrics.get("violations"),
             }
         )
         print(rows[-1])
