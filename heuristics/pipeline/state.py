@@ -381,7 +381,12 @@ class PipelineState(PathCache, Churn):
             for k in s.succs:
                 b = p.edges[k][1]
                 s2 = p.steps[b]
-                c2 = np.array(fixed[b], dtype=np.int64) if b in fixed else self._open_cands(s2)
+                if b in fixed:
+                    c2 = np.array(fixed[b], dtype=np.int64)
+                elif s2.cands.size > 4 * TAIL_EXACT:
+                    c2 = s2.cands  # a constant bound follows anyway: no need to sift
+                else:
+                    c2 = self._open_cands(s2)
                 if c2.size == 0:
                     continue
                 pr = A.proc[s2.t, c2] if s2.t >= 0 else np.zeros(c2.size)

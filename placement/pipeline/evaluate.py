@@ -153,16 +153,15 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
                 f"required by {t}"
             )
         cost += n * f.cost_on(v)
+    at_node: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (vv, t), n in placement.instances.items():
+        at_node[vv].append((t, n))
     for v, loads in node_load.items():
         for r, used in loads.items():
             if _over(used, nmap[v].capacity(r)):
                 viol.append(f"node {v}: {r} used {used:g} > capacity {nmap[v].capacity(r):g}")
         for c in nmap[v].exclusive:
-            users = sum(
-                n
-                for (vv, t), n in placement.instances.items()
-                if vv == v and t in fmap and c in fmap[t].requires
-            )
+            users = sum(n for t, n in at_node[v] if t in fmap and c in fmap[t].requires)
             if users > 1:
                 viol.append(f"node {v}: exclusive capability {c!r} used by {users} instances")
     for t, n in per_function.items():
