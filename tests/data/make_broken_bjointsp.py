@@ -62,7 +62,13 @@ CASES = {
         ["vlinks[0].direction", "forward or backward"],
     ),
     "cpu_coefficients": (
-        {"template.yaml": TEMPLATE.replace("cpu: [1, 0], mem: [1, 0], vnf_delay: 5,\n     out_fwd: [[1", "cpu: [1], mem: [1, 0], vnf_delay: 5,\n     out_fwd: [[1", 1)},
+        {
+            "template.yaml": TEMPLATE.replace(
+                "cpu: [1, 0], mem: [1, 0], vnf_delay: 5,\n     out_fwd: [[1",
+                "cpu: [1], mem: [1, 0], vnf_delay: 5,\n     out_fwd: [[1",
+                1,
+            )
+        },
         ["vnfs[1].cpu", "must list 2 coefficients"],
     ),
     "source_not_a_source": (
@@ -80,12 +86,18 @@ CASES = {
     "sources_not_a_list": ({"sources.yaml": "node: pop0\n"}, ["sources", "must be a list"]),
     "invalid_yaml": ({"sources.yaml": "- node: [pop0\n"}, [None, "not valid YAML"]),
     "node_id_not_integer": (
-        {"network.graphml": NET.replace('node id="2"', 'node id="x"').replace('target="2"', 'target="x"')},
+        {
+            "network.graphml": NET.replace('node id="2"', 'node id="x"').replace(
+                'target="2"', 'target="x"'
+            )
+        },
         ["node", "is not an integer"],
     ),
     "no_coordinates": (
         {
-            "network.graphml": NET.replace('<data key="d0">48.1</data><data key="d1">11.6</data>', "")
+            "network.graphml": NET.replace(
+                '<data key="d0">48.1</data><data key="d1">11.6</data>', ""
+            )
             .replace('<data key="d0">48.8</data><data key="d1">9.2</data>', "")
             .replace('<data key="d0">50.1</data><data key="d1">8.7</data>', "")
         },

@@ -38,8 +38,15 @@ def tiny(n_req: int = 4, ram: float = 33.0, flavour: str | None = None) -> Pipel
         "flavours",
         (Node("a", {"cores": 4.0, "ram_mb": ram}), Node("b", {"cores": 4.0, "ram_mb": ram})),
         (Link("a", "b", 100.0, 1.0),),
-        (Function("f", {"cores": 1.0, "ram_mb": 10.0}, capacity=10.0, flavours=FLAVOURS,
-                  flavour=flavour),),
+        (
+            Function(
+                "f",
+                {"cores": 1.0, "ram_mb": 10.0},
+                capacity=10.0,
+                flavours=FLAVOURS,
+                flavour=flavour,
+            ),
+        ),
         tuple(
             Request(
                 f"r{i}",
@@ -126,8 +133,11 @@ def test_one_flavour_behaves_as_without_flavours():
         "one",
         base.nodes,
         base.links,
-        (Function("f", {"cores": 1.0, "ram_mb": 10.0}, capacity=10.0,
-                  flavours={"vm": FLAVOURS["vm"]}),),
+        (
+            Function(
+                "f", {"cores": 1.0, "ram_mb": 10.0}, capacity=10.0, flavours={"vm": FLAVOURS["vm"]}
+            ),
+        ),
         tuple(
             Request(r.name, r.steps, r.edges, priority=r.priority, execution=r.execution)
             for r in base.requests

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
-
-import placement
 from placement.heuristics.pipeline import _kernels as K
 from placement.heuristics.pipeline import chains
 from placement.heuristics.pipeline.state import PipelineState
+
+import placement
 from placement.pipeline import (
     Edge,
     Function,
@@ -57,14 +57,19 @@ def test_rejected_requests_carry_a_reason():
         (Link("a", "b", 10.0, 1.0),),
         (Function("f", {"cores": 1.0}, capacity=1.0),),
         tuple(
-            Request(f"r{i}", (Step("s", nodes=("a",)), Step("x", "f")), (Edge("s", "x", 1.0),),
-                    execution="on_demand", priority=1.0 + i)
+            Request(
+                f"r{i}",
+                (Step("s", nodes=("a",)), Step("x", "f")),
+                (Edge("s", "x", 1.0),),
+                execution="on_demand",
+                priority=1.0 + i,
+            )
             for i in range(3)
         ),
     )
     res = placement.solve(inst, method="greedy")
     assert len(res.solution.steps) == 2
-    (name, why), = res.statistics["rejected"].items()
+    ((name, why),) = res.statistics["rejected"].items()
     assert name == "r0" and "step 'x'" in why
 
 
@@ -228,14 +233,20 @@ def test_chain_kernel_matches_python_dp(msgp2):
             ok = np.nonzero(data["allowed"][:, t])[0]
             cnt[rng.choice(ok, size=2, replace=False), t] = 1
         cost, unserved = chains._assign(
-            cnt, data["req_ptr"], data["req_layer"], data["lay_t"], data["lay_ptr"],
-            data["lay_nodes"], data["load"], data["cap_t"], data["Dm"], data["proc"],
+            cnt,
+            data["req_ptr"],
+            data["req_layer"],
+            data["lay_t"],
+            data["lay_ptr"],
+            data["lay_nodes"],
+            data["load"],
+            data["cap_t"],
+            data["Dm"],
+            data["proc"],
             data["order"],
         )
         walks = chains._dp_walks(cnt, data, data["Dm"])
-        ref = sum(
-            sum(data["Dm"][w[i], w[i + 1]] for i in range(len(w) - 1)) for w in walks if w
-        )
+        ref = sum(sum(data["Dm"][w[i], w[i + 1]] for i in range(len(w) - 1)) for w in walks if w)
         assert unserved == 0 and cost == pytest.approx(ref)
 
 
@@ -247,8 +258,11 @@ def test_score_kernel_prefers_sharing_under_cores():
         (Link("a", "b", 10.0, 1.0),),
         (Function("f", {"cores": 1.0}, capacity=10.0),),
         (
-            Request("r0", (Step("s", nodes=("b",)), Step("x", "f", nodes=("b",))),
-                    (Edge("s", "x", 1.0),)),
+            Request(
+                "r0",
+                (Step("s", nodes=("b",)), Step("x", "f", nodes=("b",))),
+                (Edge("s", "x", 1.0),),
+            ),
             Request("r1", (Step("s", nodes=("a",)), Step("x", "f")), (Edge("s", "x", 1.0),)),
         ),
     )

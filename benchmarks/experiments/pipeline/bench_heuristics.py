@@ -101,7 +101,7 @@ def fronts(a: argparse.Namespace) -> None:
         heur = sorted((p.values["cores"], p.values["hops"]) for p in fr.points)
         ref = (1.1 * max(x for x, _ in exact), 1.1 * max(y for _, y in exact))
 
-        def hv(pts):
+        def hv(pts, ref=ref):
             pp = [ParetoPoint(values={"cores": x, "hops": y}) for x, y in pts]
             return hypervolume_2d(pp, "cores", "hops", ref)
 
@@ -150,10 +150,11 @@ def gen_gap(kind: str, m: int, n: int, seed: int) -> str:
 
 def _milp_bound(inst: Any, time_limit: float, start: Any) -> tuple[float | None, float | None]:
     """Best bound and incumbent of a direct HiGHS MILP on the GAP assignment model."""
-    from placement.backends.base import BackendParams
-    from placement.backends.highs import HighsModel
     from placement.heuristics.pipeline import gap as G
     from placement.heuristics.pipeline.state import arrays_of
+
+    from placement.backends.base import BackendParams
+    from placement.backends.highs import HighsModel
 
     A = arrays_of(inst)
     cost, dem, cap, allowed = G.matrices(A, "cost")
@@ -370,8 +371,10 @@ def mt(a: argparse.Namespace) -> None:
             if method != "ls":
                 kk["split"] = split
             t0 = time.perf_counter()
+            c0 = time.process_time()
             res = placement.solve(inst, method=method, objective="cores", time_limit=a.mt_cap, **kk)
             dt = time.perf_counter() - t0
+            cpu = time.process_time() - c0
             st = res.statistics
             rows.append(
                 {
