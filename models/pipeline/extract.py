@@ -65,6 +65,10 @@ def extract_placement(model: pyo.ConcreteModel) -> Placement:
         n = _val(model.y[v, t])
         if n:
             pl.instances[(v, t)] = n
+    for v, t, fl in model.YF:
+        n = _val(model.yf[v, t, fl])
+        if n:
+            pl.flavours.setdefault((v, t), {})[fl] = n
     for c in prep.commodities:
         q = c.key
         adm = _val(model.adm[q])

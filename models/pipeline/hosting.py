@@ -17,6 +17,18 @@ r"""Builder block: function instances, admission, slot placement and node limits
    &\textstyle\sum_i x_{q,s\#i,v} \le \alpha_q
       && \text{replicas anti-affine}
 
+Where the flavour of a function :math:`t` is a decision (several flavours listed, none
+fixed), :math:`y_{vt} = \sum_\phi y_{vt\phi}` splits the instances by flavour; the
+resources count :math:`\sum_\phi d_{t\phi vr} y_{vt\phi}`, and the steps bounded by a
+boot time :math:`B` are served by the flavours :math:`\Phi_B` booting within it
+(nested over the bounds :math:`B` present at :math:`(v, t)`):
+
+.. math::
+
+   \textstyle\sum_{(q,s): B_{qs} \le B} \ell_{qs} x_{qsv} \le
+   \kappa_t \sum_{\phi \in \Phi_B} y_{vt\phi},\quad
+   x_{qsv} \le n_q \sum_{\phi \in \Phi_{B_{qs}}} y_{vt\phi}
+
 :math:`C_{qs}` are the candidate hosts of slot :math:`s` (pinned nodes, or nodes
 offering the capabilities where one instance fits); :math:`U_{vt}` is the number of
 instances that fit on :math:`v`, capped by what the traffic that could come needs.
@@ -64,6 +76,36 @@ def add_hosting(m: Any, prep: Prep) -> tuple[list[tuple[str, str]], dict[tuple[s
         ub[(v, t)] = max(0, min(u, need))
     m.Y = pyo.Set(initialize=yidx, dimen=2)
     m.y = pyo.Var(m.Y, domain=pyo.NonNegativeIntegers, bounds=lambda _, v, t: (0, ub[(v, t)]))
+    # ---- flavour choice: instances split by flavour where the flavour is a decision
+    fidx = [
+        (v, t, fl)
+        for v, t in yidx
+        for fl in inst.function_map[t].choices
+        if inst.max_fit(t, v, fl) > 0
+    ]
+    m.YF = pyo.Set(initialize=fidx, dimen=3)
+    m.yf = pyo.Var(
+        m.YF,
+        domain=pyo.NonNegativeIntegers,
+        bounds=lambda _, v, t, fl: (0, min(ub[(v, t)], inst.max_fit(t, v, fl))),
+    )
+    flav: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for v, t, fl in fidx:
+        flav[(v, t)].append(fl)
+    m.flavours_of = dict(flav)
+    m.yf_split = pyo.Constraint(
+        sorted(flav), rule=lambda _, v, t: m.y[v, t] == sum(m.yf[v, t, fl] for fl in flav[(v, t)])
+    )
+
+    def demand_terms(v: str, t: str, r: str) -> list[tuple[float, Any]]:
+        """``(coefficient, variable)`` pairs of the demand of ``r`` by the instances of
+        ``t`` on ``v`` (per flavour where the flavour is a decision)."""
+        f = inst.function_map[t]
+        if f.choices:
+            return [(f.demand(r, v, fl), m.yf[v, t, fl]) for fl in flav.get((v, t), [])]
+        return [(f.demand(r, v), m.y[v, t])]
+
+    m.demand_terms = demand_terms
 
     # ---- admission and slot placement
     m.Q = pyo.Set(initialize=[c.key for c in C])
@@ -121,15 +163,45 @@ def add_hosting(m: Any, prep: Prep) -> tuple[list[tuple[str, str]], dict[tuple[s
             capv = node.capacity(r)
             if not math.isfinite(capv):
                 continue
-            terms = [(t, inst.function_map[t].demand(r, v)) for t in ts]
-            terms = [(t, d) for t, d in terms if d > 0]
-            if not terms or sum(d * ub[(v, t)] for t, d in terms) <= capv + _EPS:
+            terms = [(d, var) for t in ts for d, var in demand_terms(v, t, r) if d > 0]
+            if not terms or sum(d * var.ub for d, var in terms) <= capv + _EPS:
                 continue
             res_rows.append((v, r, terms, capv))
     m.resources = pyo.Constraint(
         range(len(res_rows)),
+        rule=lambda _, k: sum(d * var for d, var in res_rows[k][2]) <= res_rows[k][3],
+    )
+    # ---- boot limits of the steps served by a function whose flavour is a decision
+    boot_rows = []
+    boot_pres = []
+    for (v, t), fls in sorted(flav.items()):
+        f = inst.function_map[t]
+        lims: dict[float, list[tuple[int, str]]] = defaultdict(list)
+        for q, s in slots_at[(v, t)]:
+            lims[prep.slot_boot_limit(C[q], s)].append((q, s))
+        for lim in sorted(lims):
+            ok = [fl for fl in fls if f.boot_ms(fl) <= lim + _EPS]
+            if len(ok) == len(fls):
+                continue
+            for q, s in lims[lim]:
+                boot_pres.append((q, s, v, t, ok))
+            if math.isfinite(f.capacity):
+                served = [(q, s) for b, lst in lims.items() if b <= lim for q, s in lst]
+                boot_rows.append((v, t, served, ok))
+    m.boot_capacity = pyo.Constraint(
+        range(len(boot_rows)),
         rule=lambda _, k: (
-            sum(d * m.y[res_rows[k][0], t] for t, d in res_rows[k][2]) <= res_rows[k][3]
+            sum(prep.slot_load(C[q], s) * m.x[q, s, boot_rows[k][0]] for q, s in boot_rows[k][2])
+            <= inst.function_map[boot_rows[k][1]].capacity
+            * sum(m.yf[boot_rows[k][0], boot_rows[k][1], fl] for fl in boot_rows[k][3])
+        ),
+    )
+    m.boot_presence = pyo.Constraint(
+        range(len(boot_pres)),
+        rule=lambda _, k: (
+            m.x[boot_pres[k][0], boot_pres[k][1], boot_pres[k][2]]
+            <= C[boot_pres[k][0]].n
+            * sum(m.yf[boot_pres[k][2], boot_pres[k][3], fl] for fl in boot_pres[k][4])
         ),
     )
     excl_rows = []

@@ -39,7 +39,7 @@ def add_objectives(
     inst = prep.instance
     C = prep.commodities
     exprs: dict[str, Any] = {}
-    exprs["cores"] = sum(inst.function_map[t].demand("cores", v) * m.y[v, t] for v, t in yidx)
+    exprs["cores"] = sum(d * var for v, t in yidx for d, var in m.demand_terms(v, t, "cores"))
     exprs["cost"] = sum(inst.function_map[t].cost_on(v) * m.y[v, t] for v, t in yidx)
     exprs["hops"] = sum(seg_hops.values())
     exprs["delay"] = sum(
@@ -52,9 +52,10 @@ def add_objectives(
         rule=lambda _, v, t: m.y[v, t] <= max(1, ub[(v, t)]) * m.node_on[v],
     )
     exprs["energy"] = sum(inst.node_map[v].idle_w * m.node_on[v] for v in powered) + sum(
-        inst.node_map[v].per_core_w * inst.function_map[t].demand("cores", v) * m.y[v, t]
+        inst.node_map[v].per_core_w * d * var
         for v, t in yidx
         if inst.node_map[v].per_core_w > 0
+        for d, var in m.demand_terms(v, t, "cores")
     )
     exprs["priority"] = sum(c.request.priority * m.adm[c.key] for c in C)
     mig = 0

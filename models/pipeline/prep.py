@@ -106,7 +106,14 @@ class Prep:
             elif self.by_egress and _egress_aggregable(r):
                 # chains differing only in their single pinned ingress share one flow
                 # towards their egress (exact: every unit reaches the same egress)
-                key = ("egress", r.steps[1:], r.edges, r.max_delay_ms, r.priority)
+                key = (
+                    "egress",
+                    r.steps[1:],
+                    r.edges,
+                    r.max_delay_ms,
+                    r.priority,
+                    r.max_boot_ms,
+                )
             else:
                 key = r.signature()
             if key not in groups:
@@ -178,7 +185,14 @@ class Prep:
         return c
 
     def _add_commodities(self, reqs: list[Request]) -> None:
-        c = self._make_commodity(reqs)
+        try:
+            c = self._make_commodity(reqs)
+        except InputError:
+            if reqs[0].execution == "automatic":
+                raise
+            # an on-demand request no node can host is simply never admitted
+            logger.info("on-demand request %s cannot be hosted: left out", reqs[0].name)
+            return
         c.key = len(self.commodities)
         self.commodities.append(c)
 
@@ -330,6 +344,10 @@ class Prep:
     def slot_function(self, c: Commodity, sid: str) -> str | None:
         step_id = next(s[1] for s in c.slots if s[0] == sid)
         return c.request.step(step_id).function
+
+    def slot_boot_limit(self, c: Commodity, sid: str) -> float:
+        step_id = next(s[1] for s in c.slots if s[0] == sid)
+        return c.request.boot_limit(step_id)
 
     def slot_load(self, c: Commodity, sid: str) -> float:
         step_id = next(s[1] for s in c.slots if s[0] == sid)

@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--x", help="objective on the x axis (default: energy / cores)")
     pa.add_argument("--y", help="objective on the y axis (default: latency / hops)")
     pa.add_argument("--points", type=pos_int, help="points (offloading default 7; pipeline: all)")
-    pa.add_argument("--method", help="offloading: milp (default), cpsat or a heuristic")
+    pa.add_argument(
+        "--method", help="milp (default); offloading: cpsat or a heuristic; pipeline: ls"
+    )
     pa.add_argument("--time-limit", type=pos_number, help="seconds per point")
     pa.add_argument("--workers", type=pos_int, help="offloading: points solved at once")
     pa.add_argument("--threads", type=pos_int, help="pipeline: HiGHS threads")
@@ -143,8 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp = online_cli.add_replay(sub, types, FORMATS)
     add_method_flags(rp, _online_flags(flags))
 
-    r = sub.add_parser("read", help="convert a VNFCP / GAP / GraphML file to pipeline JSON")
+    r = sub.add_parser(
+        "read", help="convert a VNFCP / GAP / GraphML / B-JointSP input to pipeline JSON"
+    )
     r.add_argument("path")
+    r.add_argument(
+        "more", nargs="*", help="B-JointSP: TEMPLATE.yaml SOURCES.yaml after NET.graphml"
+    )
     r.add_argument("-o", "--output", help="output file (default: JSON on stdout)")
     r.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
 
@@ -232,10 +239,6 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
         print(f"note: the {problem} front ignores {shown}", file=sys.stderr)
     kw = {**hooks.PARETO_DEFAULTS}
     kw.update({k: v for k, v in given.items() if k in hooks.PARETO_OPTIONS})
-    if problem == "pipeline" and given.get("method", "milp") != "milp":
-        raise InputError(
-            f"unknown method {given['method']!r} for pipeline fronts (known: milp)", field="method"
-        )
     kw["seed"] = args.seed
     if "progress" in hooks.PARETO_OPTIONS:
         kw["progress"] = False if args.no_progress else None
@@ -286,6 +289,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
+    if args.more:
+        args.path = [args.path, *args.more]
     inst, problem = _read(args)
     return int(_hooks(problem).run_read(inst, args))
 

@@ -122,7 +122,11 @@ class MTParams(NimbusParams):
     """
 
     threads: int = param(2, "slices / threads (MT, 2PMT, partitioned MILP) or solver threads")
-    split: str = param("contiguous", "how APs are split into slices", choices=SPLITS)
+    split: str = param(
+        "contiguous",
+        "how the instance is split into slices (APs; pipelines: substrate regions)",
+        choices=SPLITS,
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -267,7 +271,11 @@ class PartitionedMILPParams(MILPParams):
         Dask scheduler address (``--executor dask``; none: a local cluster).
     """
 
-    split: str = param("balanced", "how APs are split into slices", choices=SPLITS)
+    split: str = param(
+        "balanced",
+        "how the instance is split into slices (APs; pipelines: substrate regions)",
+        choices=SPLITS,
+    )
     workers: int | None = param(None, "jobs run at once (default: the cores available)")
     executor: str = param("process", "where independent jobs run", choices=EXECUTORS)
     address: str | None = param(None, "Dask scheduler address HOST:PORT (--executor dask)")

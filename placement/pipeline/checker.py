@@ -42,6 +42,31 @@ def check_pipeline_solution(instance: PipelineInstance, placement: Placement) ->
         adj[lk.u][lk.v] = (lk.bandwidth_mbps, lk.delay_ms)
         adj[lk.v][lk.u] = (lk.bandwidth_mbps, lk.delay_ms)
 
+    # flavours: one recorded per instance where the flavour is a decision
+    kinds: dict[tuple[str, str], list[tuple[str | None, int]]] = {}
+    for (v, t), c in placement.instances.items():
+        if c <= 0 or t not in funcs:
+            continue
+        f = funcs[t]
+        rec = placement.flavours.get((v, t)) or {}
+        if f.flavour is None and len(f.flavours) >= 2:
+            total = 0
+            kinds[(v, t)] = []
+            for k, n in rec.items():
+                if n <= 0:
+                    continue
+                if k not in f.flavours:
+                    out.append(f"flavour: unknown flavour {k} of {t} on {v}")
+                    continue
+                total += n
+                kinds[(v, t)].append((k, n))
+            if total != c:
+                out.append(f"flavour: {t} on {v} has {c} instances, {total} with a flavour")
+        else:
+            if any(n > 0 and k != f.flavour for k, n in rec.items()):
+                out.append(f"flavour: {t} on {v} changes its fixed flavour")
+            kinds[(v, t)] = [(f.flavour, c)]
+
     # node resources, capabilities, exclusivity, max instances
     for vname, node in nodes.items():
         here = [(t, c) for (v, t), c in placement.instances.items() if v == vname and c > 0]
@@ -50,9 +75,10 @@ def check_pipeline_solution(instance: PipelineInstance, placement: Placement) ->
             names |= funcs[t].resource_names() if t in funcs else set()
         for res in sorted(names):
             used = 0.0
-            for t, c in here:
+            for t, _c in here:
                 if t in funcs:
-                    used += c * funcs[t].demand(res, vname)
+                    for k, n in kinds.get((vname, t), []):
+                        used += n * funcs[t].demand(res, vname, k)
             if _exceeds(used, node.resources.get(res, 0.0)):
                 out.append(f"resources: node {vname} {res} {used} > {node.resources.get(res, 0.0)}")
         for t, _ in here:
@@ -73,6 +99,7 @@ def check_pipeline_solution(instance: PipelineInstance, placement: Placement) ->
             out.append(f"instances: unknown node {v}")
 
     served: dict[tuple[str, str], float] = {}
+    bounded: dict[tuple[str, str], list[tuple[float, float]]] = {}
     carried: dict[frozenset[str], float] = {}
     for req in instance.requests:
         hosts = placement.steps.get(req.name)
@@ -109,6 +136,11 @@ def check_pipeline_solution(instance: PipelineInstance, placement: Placement) ->
                         outs = [e.bandwidth_mbps for e in req.edges if e.src == st.id]
                         ld = sum(ins) if ins else sum(outs)
                     served[(v, st.function)] = served.get((v, st.function), 0.0) + ld
+                    lim = req.max_boot_ms
+                    if st.max_boot_ms is not None and st.max_boot_ms < lim:
+                        lim = st.max_boot_ms
+                    if lim != math.inf:
+                        bounded.setdefault((v, st.function), []).append((lim, ld))
         if bad:
             continue
         # routes: one per edge and replica pair, continuous, over existing links
@@ -169,6 +201,17 @@ def check_pipeline_solution(instance: PipelineInstance, placement: Placement) ->
         c = placement.instances.get((v, t), 0)
         if c > 0 and _exceeds(load, c * funcs[t].capacity):
             out.append(f"capacity: {t} on {v} serves {load} > {c} x {funcs[t].capacity}")
+    for (v, t), lst in bounded.items():
+        f = funcs[t]
+        for lim, _ in lst:
+            need = sum(ld for b2, ld in lst if b2 <= lim)
+            ok = 0
+            for k, n in kinds.get((v, t), []):
+                boot = f.flavours[k].boot_ms if k is not None else 0.0
+                if boot <= lim * (1 + RTOL) + RTOL:
+                    ok += n
+            if ok < 1 or _exceeds(need, ok * f.capacity):
+                out.append(f"boot: {t} on {v} has {ok} instances within {lim} ms for {need}")
     for key, load in carried.items():
         a, b = sorted(key)
         if _exceeds(load, adj[a][b][0]):

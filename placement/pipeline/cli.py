@@ -106,7 +106,7 @@ def run_evaluate(inst: PipelineInstance, args: argparse.Namespace) -> int:
 
 
 #: ``pareto`` flags the pipeline sweep takes (others are ignored with a note).
-PARETO_OPTIONS = ("points", "time_limit", "formulation", "threads", "seed", "progress")
+PARETO_OPTIONS = ("points", "time_limit", "formulation", "threads", "seed", "progress", "method")
 PARETO_DEFAULTS: dict[str, Any] = {}
 
 
@@ -114,13 +114,15 @@ def print_front(inst: PipelineInstance, front: Any) -> None:
     """``pareto``: one line per point with its time and whether it is proven."""
     x, y = front.x, front.y
     print(f"{x:>12} {y:>12} {'time_s':>8}  proven")
+    heuristic = front.statistics.get("method") == "ls-epsilon"
     info = {(p.get(x), p.get(y)): p for p in front.statistics["points"]}
     for p in front.points:
         st = info.get((p.values[x], p.values[y]), {})
         t = st.get("time")
         print(
             f"{fmt(p.values[x]):>12} {fmt(p.values[y]):>12} "
-            f"{'' if t is None else f'{t:8.2f}'}  {st.get('proven', '-')}"
+            f"{'' if t is None else f'{t:8.2f}'}  "
+            f"{'no (heuristic)' if heuristic else st.get('proven', '-')}"
         )
     print(f"{len(front.points)} points in {front.statistics['runtime']:.1f}s")
 

@@ -100,6 +100,30 @@ class PipelineEvaluation:
         }
 
 
+def flavour_counts(
+    instance: PipelineInstance, placement: Placement, node: str, function: str, n: int
+) -> tuple[list[tuple[str | None, int]], list[str]]:
+    """The ``(flavour, count)`` pairs of the ``n`` instances of ``function`` on ``node``
+    and the violations of the flavour rules: a function whose flavour is a decision
+    needs a recorded flavour for every instance; a fixed flavour cannot be changed."""
+    f = instance.function_map[function]
+    rec = {k: int(c) for k, c in (placement.flavours.get((node, function)) or {}).items() if c}
+    viol: list[str] = []
+    if f.choices:
+        unknown = sorted(k for k in rec if k not in f.flavours)
+        if unknown:
+            viol.append(f"node {node}: unknown flavours {unknown} of {function}")
+        if sum(rec.values()) != n:
+            viol.append(
+                f"node {node}: {n} instances of {function} need one flavour each, "
+                f"{sum(rec.values())} recorded"
+            )
+        return [(k, c) for k, c in sorted(rec.items()) if k in f.flavours], viol
+    if rec and set(rec) != {f.flavour}:
+        viol.append(f"node {node}: the flavour of {function} is fixed to {f.flavour!r}")
+    return [(f.flavour, n)], viol
+
+
 def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> PipelineEvaluation:
     """Evaluate ``placement`` on ``instance``.
 
@@ -136,26 +160,28 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
             continue
         f, node = fmap[t], nmap[v]
         per_function[t] += n
-        for r in f.resource_names():
-            node_load[v][r] += n * f.demand(r, v)
+        counts, fviol = flavour_counts(inst, placement, v, t, n)
+        viol += fviol
+        for fl, c in counts:
+            for r in f.resource_names():
+                node_load[v][r] += c * f.demand(r, v, fl)
+            cores += c * f.demand("cores", v, fl)
+            cores_at[v] += c * f.demand("cores", v, fl)
         if not f.requires <= node.capabilities:
             viol.append(
                 f"node {v} lacks capabilities {sorted(f.requires - node.capabilities)} "
                 f"required by {t}"
             )
-        cores += n * f.demand("cores", v)
-        cores_at[v] += n * f.demand("cores", v)
         cost += n * f.cost_on(v)
+    at_node: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (vv, t), n in placement.instances.items():
+        at_node[vv].append((t, n))
     for v, loads in node_load.items():
         for r, used in loads.items():
             if _over(used, nmap[v].capacity(r)):
                 viol.append(f"node {v}: {r} used {used:g} > capacity {nmap[v].capacity(r):g}")
         for c in nmap[v].exclusive:
-            users = sum(
-                n
-                for (vv, t), n in placement.instances.items()
-                if vv == v and t in fmap and c in fmap[t].requires
-            )
+            users = sum(n for t, n in at_node[v] if t in fmap and c in fmap[t].requires)
             if users > 1:
                 viol.append(f"node {v}: exclusive capability {c!r} used by {users} instances")
     for t, n in per_function.items():
@@ -168,6 +194,7 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
 
     # ---- requests
     traffic: dict[tuple[str, str], float] = defaultdict(float)
+    boot_loads: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     link_load: dict[tuple[str, str], float] = defaultdict(float)
     hops = 0
     total_delay = 0.0
@@ -207,6 +234,9 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
                             f"of {s.function}"
                         )
                     traffic[(v, s.function)] += r.load(s.id)
+                    lim = r.boot_limit(s.id)
+                    if math.isfinite(lim):
+                        boot_loads[(v, s.function)].append((lim, r.load(s.id)))
             prev = inst.previous.get(r.name, {}).get(s.id)
             if prev is not None:
                 migrations += len(set(nodes) - set(prev))
@@ -285,6 +315,21 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
             viol.append(
                 f"node {v}: function {t} serves {load:g} > {n} x capacity {fmap[t].capacity:g}"
             )
+    # boot limits: the steps bounded by B are served by instances booting within B
+    for (v, t), lst in boot_loads.items():
+        n = placement.instances.get((v, t), 0)
+        if n <= 0:
+            continue
+        f = fmap[t]
+        counts, _ = flavour_counts(inst, placement, v, t, n)
+        for lim in sorted({b for b, _ in lst}):
+            need = sum(ld for b, ld in lst if b <= lim)
+            have = sum(c for fl, c in counts if f.boot_ms(fl) <= lim + TOL)
+            if have <= 0 or _over(need, f.capacity * have):
+                viol.append(
+                    f"node {v}: function {t} serves {need:g} Mbps of steps with "
+                    f"max_boot_ms {lim:g} on {have} instance(s) booting within it"
+                )
     for key, load in link_load.items():
         bw = g[key[0]][key[1]]["bandwidth_mbps"]
         if _over(load, bw):

@@ -244,7 +244,10 @@ class Function:
         Flavour name -> :class:`Flavour`.
     flavour
         The flavour deployed (its demands replace ``demands`` for the named
-        resources), or ``None``.
+        resources), or ``None``. With ``None`` and two or more ``flavours`` the
+        flavour is a decision: every instance gets one of them (:attr:`choices`),
+        chosen by the method; with ``None`` and at most one flavour listed the
+        function's own ``demands`` hold, as when no flavour is listed.
     """
 
     name: str
@@ -278,26 +281,43 @@ class Function:
         _check_number(self.cost, "cost", lo=-math.inf)
         object.__setattr__(self, "flavours", _ro_map(self.flavours))
         if self.flavour is not None and self.flavour not in self.flavours:
-            raise InputError(
-                f"unknown flavour {self.flavour!r} (known: {sorted(self.flavours)})",
-                field="flavour",
-            )
+            known = sorted(self.flavours)
+            raise InputError(f"unknown flavour {self.flavour!r} (known: {known})", field="flavour")
 
-    def demand(self, resource: str, node: str | None = None) -> float:
-        """Per-instance demand of ``resource`` on ``node`` (overrides and flavour applied)."""
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The flavours to choose from (sorted); ``()`` when the flavour is fixed."""
+        if self.flavour is None and len(self.flavours) >= 2:
+            return tuple(sorted(self.flavours))
+        return ()
+
+    def variants(self) -> tuple[str | None, ...]:
+        """The flavours an instance may have: :attr:`choices`, else ``(flavour,)``."""
+        return self.choices or (self.flavour,)
+
+    def boot_ms(self, flavour: str | None = None) -> float:
+        """Boot time of ``flavour`` (default: the fixed flavour; 0 without)."""
+        fl = flavour if flavour is not None else self.flavour
+        return float(self.flavours[fl].boot_ms) if fl is not None else 0.0
+
+    def demand(self, resource: str, node: str | None = None, flavour: str | None = None) -> float:
+        """Per-instance demand on ``node`` with ``flavour`` (default: the fixed one); a node
+        override wins, then the flavour's demand, then the function's own."""
         if node is not None and node in self.overrides and resource in self.overrides[node].demands:
             return float(self.overrides[node].demands[resource])
-        if self.flavour is not None and resource in self.flavours[self.flavour].demands:
-            return float(self.flavours[self.flavour].demands[resource])
+        fl = flavour if flavour is not None else self.flavour
+        if fl is not None and resource in self.flavours[fl].demands:
+            return float(self.flavours[fl].demands[resource])
         return float(self.demands.get(resource, 0.0))
 
     def resource_names(self) -> set[str]:
-        """Every resource this function may demand anywhere."""
+        """Every resource this function may demand anywhere (with any flavour it may have)."""
         names = set(self.demands)
         for o in self.overrides.values():
             names |= set(o.demands)
-        if self.flavour is not None:
-            names |= set(self.flavours[self.flavour].demands)
+        for fl in self.variants():
+            if fl is not None:
+                names |= set(self.flavours[fl].demands)
         return names
 
     def proc(self, node: str) -> float:
@@ -325,6 +345,8 @@ class Step:
     places k copies on k distinct nodes (anti-affine); every copy receives the
     step's traffic. ``load`` overrides the traffic the step processes (default:
     the bandwidth of its incoming edges, or of its outgoing ones for a source).
+    ``max_boot_ms`` (optional) bounds the boot time of the flavour of every instance
+    serving the step (tighter than the request's own bound, if any).
     """
 
     id: str
@@ -332,6 +354,7 @@ class Step:
     nodes: tuple[str, ...] | None = None
     replicas: int = 1
     load: float | None = None
+    max_boot_ms: float | None = None
 
     def __post_init__(self) -> None:
         _check_name(self.id, "id")
@@ -349,6 +372,8 @@ class Step:
             raise InputError(f"must be an integer >= 1, got {self.replicas!r}", field="replicas")
         if self.load is not None:
             _check_number(self.load, "load")
+        if self.max_boot_ms is not None:
+            _check_number(self.max_boot_ms, "max_boot_ms", allow_inf=True)
 
     @property
     def pinned(self) -> bool:
@@ -378,7 +403,9 @@ class Request:
 
     ``max_delay_ms`` bounds every source -> sink path (link delays + ``proc_ms``);
     ``priority`` weighs admission; ``execution`` is ``automatic`` (must be placed)
-    or ``on_demand`` (placed only if admitted); ``lifetime_s`` is informative.
+    or ``on_demand`` (placed only if admitted); ``lifetime_s`` is informative;
+    ``max_boot_ms`` bounds the boot time of the flavour of every instance serving
+    one of its steps (``math.inf``: no bound).
     """
 
     name: str
@@ -388,6 +415,7 @@ class Request:
     priority: float = 1.0
     execution: str = "automatic"
     lifetime_s: float | None = None
+    max_boot_ms: float = math.inf
 
     def __post_init__(self) -> None:
         _check_name(self.name, "name")
@@ -424,6 +452,7 @@ class Request:
             )
         if self.lifetime_s is not None:
             _check_number(self.lifetime_s, "lifetime_s", allow_inf=True)
+        _check_number(self.max_boot_ms, "max_boot_ms", allow_inf=True)
 
     def step(self, sid: str) -> Step:
         """The step with id ``sid``."""
@@ -431,6 +460,11 @@ class Request:
             if s.id == sid:
                 return s
         raise KeyError(sid)
+
+    def boot_limit(self, sid: str) -> float:
+        """Bound on the boot time (ms) of the instances serving step ``sid``."""
+        s = self.step(sid)
+        return float(min(self.max_boot_ms, math.inf if s.max_boot_ms is None else s.max_boot_ms))
 
     def load(self, sid: str) -> float:
         """Traffic (Mbps) a step processes."""
@@ -472,7 +506,8 @@ class Request:
 
     def signature(self) -> tuple:
         """Hashable content key (everything but the name): identical requests aggregate."""
-        return (self.steps, self.edges, self.max_delay_ms, self.priority, self.execution)
+        r = self
+        return (r.steps, r.edges, r.max_delay_ms, r.priority, r.execution, r.max_boot_ms)
 
 
 @dataclass(frozen=True)
@@ -617,38 +652,48 @@ class PipelineInstance:
             names |= f.resource_names()
         return tuple(sorted(names))
 
-    def fits(self, function: str, node: str) -> bool:
-        """Whether one instance of ``function`` fits on the empty ``node`` and the node
-        offers the required capabilities."""
+    def allowed_flavours(self, function: str, boot_limit: float = math.inf) -> tuple:
+        """The flavours of ``function`` booting within ``boot_limit``."""
+        f = self.function_map[function]
+        return tuple(fl for fl in f.variants() if f.boot_ms(fl) <= boot_limit + 1e-9)
+
+    def fits(self, function: str, node: str, flavour: Any = ...) -> bool:
+        """Whether one instance (of ``flavour``, default any) fits the empty ``node``."""
+        return self.max_fit(function, node, flavour) > 0
+
+    def max_fit(self, function: str, node: str, flavour: Any = ...) -> int:
+        """Instances of ``function`` (``flavour``: default the best) fitting ``node`` (<= 10**6)."""
         f = self.function_map[function]
         n = self.node_map[node]
         if not f.requires <= n.capabilities:
-            return False
-        return all(f.demand(r, node) <= n.capacity(r) + 1e-9 for r in f.resource_names())
-
-    def max_fit(self, function: str, node: str) -> int:
-        """How many instances of ``function`` fit on the empty ``node`` (capped at 10**6)."""
-        if not self.fits(function, node):
             return 0
-        f = self.function_map[function]
-        n = self.node_map[node]
-        best = 10**6
-        for r in f.resource_names():
-            d = f.demand(r, node)
-            if d > 0 and math.isfinite(n.capacity(r)):
-                best = min(best, int(math.floor(n.capacity(r) / d + 1e-9)))
-        if f.requires & n.exclusive:
+        fls = f.variants() if flavour is ... else (flavour,)
+        best = 0
+        for fl in fls:
+            k = 10**6
+            for r in f.resource_names():
+                d = f.demand(r, node, fl)
+                capr = n.capacity(r)
+                if d > capr + 1e-9:
+                    k = 0
+                    break
+                if d > 0 and math.isfinite(capr):
+                    k = min(k, int(math.floor(capr / d + 1e-9)))
+            best = max(best, k)
+        if best and f.requires & n.exclusive:
             best = min(best, 1)
         if f.max_instances >= 0:
             best = min(best, f.max_instances)
         return best
 
     def candidates(self, request: Request, step: Step) -> list[str]:
-        """Nodes that may host ``step`` of ``request``."""
+        """Nodes that may host ``step`` of ``request`` (capabilities, pinning, boot limit)."""
         allowed = list(step.nodes) if step.nodes is not None else [n.name for n in self.nodes]
         if step.function is None:
             return list(dict.fromkeys(allowed))
-        return [v for v in dict.fromkeys(allowed) if self.max_fit(step.function, v) > 0]
+        fls = self.allowed_flavours(step.function, request.boot_limit(step.id))
+        fit = self.max_fit
+        return [v for v in dict.fromkeys(allowed) if any(fit(step.function, v, fl) for fl in fls)]
 
     def summary(self) -> dict[str, Any]:
         """Counts for ``placement info``."""
@@ -689,20 +734,32 @@ class Placement:
         absent from this mapping is not admitted.
     routes
         Request name -> list of :class:`Route` (one per edge and replica pair).
+    flavours
+        ``(node, function) -> {flavour: count}`` where the flavour is a decision
+        (:attr:`Function.choices`); the counts add up to ``instances[(node, function)]``.
     """
 
     instances: dict[tuple[str, str], int] = field(default_factory=dict)
     steps: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     routes: dict[str, list[Route]] = field(default_factory=dict)
+    flavours: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+
+    def _instance_rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for (v, f), c in sorted(self.instances.items()):
+            if not c:
+                continue
+            fl = self.flavours.get((v, f))
+            for k, n in sorted((fl or {}).items()):
+                rows += [{"node": v, "function": f, "flavour": k, "count": int(n)}] if n else []
+            rest = int(c) - sum(int(n) for n in (fl or {}).values())
+            rows += [{"node": v, "function": f, "count": rest}] if rest else []
+        return rows
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form (an instance row per flavour where flavours are recorded)."""
         return {
-            "instances": [
-                {"node": v, "function": f, "count": int(c)}
-                for (v, f), c in sorted(self.instances.items())
-                if c
-            ],
+            "instances": self._instance_rows(),
             "requests": {
                 r: {
                     "steps": {s: list(nodes) for s, nodes in d.items()},
@@ -719,7 +776,15 @@ class Placement:
     def from_dict(cls, d: Mapping[str, Any], path: str | None = None) -> Placement:
         """Inverse of :meth:`to_dict` (raises InputError on malformed input)."""
         try:
-            inst = {(e["node"], e["function"]): int(e["count"]) for e in d.get("instances", [])}
+            inst: dict[tuple[str, str], int] = {}
+            fls: dict[tuple[str, str], dict[str, int]] = {}
+            for e in d.get("instances", []):
+                key = (e["node"], e["function"])
+                inst[key] = inst.get(key, 0) + int(e["count"])
+                if (k := e.get("flavour")) is not None:
+                    fls.setdefault(key, {})[str(k)] = fls.get(key, {}).get(str(k), 0) + int(
+                        e["count"]
+                    )
             steps: dict[str, dict[str, tuple[str, ...]]] = {}
             routes: dict[str, list[Route]] = {}
             for r, rd in d.get("requests", {}).items():
@@ -732,4 +797,4 @@ class Placement:
             raise InputError(
                 f"malformed placement ({exc!r})", path=path, field="placement"
             ) from None
-        return cls(inst, steps, routes)
+        return cls(inst, steps, routes, fls)

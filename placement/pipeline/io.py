@@ -16,9 +16,11 @@ Layout (``null`` = unbounded for capacities, bandwidths and delay bounds)::
                     "flavours": {"<name>": {"demands", "boot_ms", "image_mb", "memory_mb",
                                             "migration_ms", "downtime_ms"}},
                     "flavour": "<name>"}],
-     "requests": [{"name", "steps": [{"id", "function", "nodes": [...], "replicas", "load"}],
+     "requests": [{"name", "steps": [{"id", "function", "nodes": [...], "replicas", "load",
+                              "max_boot_ms"}],
                    "edges": [{"from", "to", "bandwidth_mbps"}], "max_delay_ms",
-                   "priority", "execution": "automatic" | "on_demand", "lifetime_s"}],
+                   "priority", "execution": "automatic" | "on_demand", "lifetime_s",
+                   "max_boot_ms"}],
      "previous": {"<request>": {"<step>": ["<node>", ...]}}}
 
 Every violation raises :class:`~placement.errors.InputError` naming the file,
@@ -38,6 +40,7 @@ from typing import Any
 
 from placement._io import check_instance_hash, dump_json, load_json
 from placement.errors import InputError
+from placement.pipeline.formats.bjointsp import is_bjointsp, read_bjointsp
 from placement.pipeline.formats.gap import is_gap_file, read_gap
 from placement.pipeline.formats.graphml import read_substrate
 from placement.pipeline.formats.vnfcp import is_vnfcp_dir, read_vnfcp
@@ -61,7 +64,7 @@ FORMAT = "placement/pipeline"
 VERSION = 1
 SOLUTION_FORMAT = "placement/pipeline-solution"
 SOLUTION_VERSION = 1
-FORMATS = ("pipeline", "vnfcp", "gap", "graphml", "gml")
+FORMATS = ("pipeline", "vnfcp", "gap", "graphml", "gml", "bjointsp")
 
 
 def _obj(d: Any, fld: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
@@ -275,13 +278,22 @@ def instance_from_dict(d: Any) -> PipelineInstance:
         _obj(
             rd,
             f,
-            {"name", "steps", "edges", "max_delay_ms", "priority", "execution", "lifetime_s"},
+            {
+                "name",
+                "steps",
+                "edges",
+                "max_delay_ms",
+                "priority",
+                "execution",
+                "lifetime_s",
+                "max_boot_ms",
+            },
             ("name", "steps"),
         )
         steps = []
         for j, sd in enumerate(_list(rd["steps"], f"{f}.steps")):
             sf = f"{f}.steps[{j}]"
-            _obj(sd, sf, {"id", "function", "nodes", "replicas", "load"}, ("id",))
+            _obj(sd, sf, {"id", "function", "nodes", "replicas", "load", "max_boot_ms"}, ("id",))
             nodes_ = sd.get("nodes")
             steps.append(
                 _build(
@@ -292,6 +304,9 @@ def instance_from_dict(d: Any) -> PipelineInstance:
                     nodes=None if nodes_ is None else tuple(_strs(nodes_, f"{sf}.nodes")),
                     replicas=sd.get("replicas", 1),
                     load=None if sd.get("load") is None else _num(sd["load"], f"{sf}.load"),
+                    max_boot_ms=None
+                    if "max_boot_ms" not in sd
+                    else _num(sd["max_boot_ms"], f"{sf}.max_boot_ms", none_is_inf=True),
                 )
             )
         edges = []
@@ -319,6 +334,7 @@ def instance_from_dict(d: Any) -> PipelineInstance:
                 priority=_num(rd.get("priority", 1.0), f"{f}.priority"),
                 execution=rd.get("execution", "automatic"),
                 lifetime_s=None if lt is None else _num(lt, f"{f}.lifetime_s"),
+                max_boot_ms=_num(rd.get("max_boot_ms"), f"{f}.max_boot_ms", none_is_inf=True),
             )
         )
     prev_in = d.get("previous", {})
@@ -435,6 +451,8 @@ def instance_to_dict(inst: PipelineInstance) -> dict[str, Any]:
                 sd["replicas"] = s.replicas
             if s.load is not None:
                 sd["load"] = s.load
+            if s.max_boot_ms is not None:
+                sd["max_boot_ms"] = _inf(s.max_boot_ms)
             steps.append(sd)
         rd: dict[str, Any] = {
             "name": r.name,
@@ -448,6 +466,8 @@ def instance_to_dict(inst: PipelineInstance) -> dict[str, Any]:
         }
         if r.lifetime_s is not None:
             rd["lifetime_s"] = _inf(r.lifetime_s)
+        if math.isfinite(r.max_boot_ms):
+            rd["max_boot_ms"] = r.max_boot_ms
         reqs.append(rd)
     out: dict[str, Any] = {
         "format": FORMAT,
@@ -492,11 +512,14 @@ def write_pipeline(inst: PipelineInstance, path: str | os.PathLike[str]) -> None
 
 
 def detect_format(path: str | os.PathLike[str]) -> str | None:
-    """Format of ``path``: ``pipeline``, ``vnfcp``, ``gap``, ``graphml``, ``gml`` or ``None``.
+    """Format of ``path``: ``pipeline``, ``vnfcp``, ``gap``, ``graphml``, ``gml``,
+    ``bjointsp`` (a folder or three paths) or ``None``.
 
     Never raises.
     """
     try:
+        if isinstance(path, list | tuple) or is_bjointsp(path):
+            return "bjointsp" if is_bjointsp(path) else None
         p = Path(path)
         if is_vnfcp_dir(p):
             return "vnfcp"
@@ -553,7 +576,8 @@ def read_pipeline(path: str | os.PathLike[str], format: str | None = None) -> Pi
     ----------
     path
         A ``placement/pipeline`` JSON file, a VNFCP directory, an OR-Library GAP
-        file, or a GraphML / GML substrate.
+        file, a GraphML / GML substrate, or B-JointSP inputs (a folder, or the three
+        paths network, template, sources).
     format
         One of :data:`FORMATS`; detected from the path when ``None``.
 
@@ -563,6 +587,16 @@ def read_pipeline(path: str | os.PathLike[str], format: str | None = None) -> Pi
         Unknown format, or the reader's first violated rule (file, field, rule).
     """
     fmt = format or detect_format(path)
+    if fmt == "bjointsp":
+        return read_bjointsp(path)
+    if isinstance(path, list | tuple):
+        if len(path) == 1:
+            return read_pipeline(path[0], format=format)
+        raise InputError(
+            "several paths are B-JointSP inputs: NET.graphml TEMPLATE.yaml SOURCES.yaml",
+            path=" ".join(map(str, path)),
+            field="format",
+        )
     if fmt is None:
         if not Path(path).exists():
             raise InputError("file not found", path=str(path))

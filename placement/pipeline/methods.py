@@ -36,7 +36,7 @@ from placement.models.pipeline.extract import extract_placement
 from placement.pipeline.evaluate import evaluate_pipeline
 from placement.pipeline.instance import PipelineInstance
 from placement.pipeline.params import OBJECTIVES, MILPParams
-from placement.result import RawSolution, Status
+from placement.result import RawSolution, Status, Termination
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +130,11 @@ class PipelineSolver:
         for k in self.model.OBJ:
             self.model.weight[k] = float(weights.get(k, 0.0))
 
-    def run(self, params: BackendParams) -> RawSolution:
+    def run(self, params: BackendParams, before_solve: Any = None) -> RawSolution:
         """Solve once; the incumbent (if any) is loaded into the model."""
-        return pyomo_backend.solve(self.model, "highs", params, opt=self.opt)
+        return pyomo_backend.solve(
+            self.model, "highs", params, opt=self.opt, before_solve=before_solve
+        )
 
     def raw(self, out: RawSolution, objective: str, bound: float | None = None) -> RawSolution:
         """The method's :class:`RawSolution` of a run: the extracted placement, the bound
@@ -216,6 +218,18 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
         aggregate=params.aggregate,
     )
     m = ps.model
+    if not m.prep.commodities:
+        # nothing can be admitted (every request is on-demand and no node can host it)
+        from placement.pipeline.instance import Placement
+
+        return RawSolution(
+            Placement(),
+            status=Status.OPTIMAL,
+            termination=Termination.OPTIMAL,
+            runtime=ps.build_time,
+            statistics={"commodities": 0, "formulation": params.formulation},
+            objective_name=objective,
+        )
     sense = OBJECTIVES[objective]
     weights = {objective: float(sense)}
     abs_gap = None
@@ -232,6 +246,7 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
             abs_gap = 0.5
     ps.set_weights(weights)
     rel = 0.0 if params.mip_gap is None and abs_gap is not None else params.mip_gap
+    start = _heuristic_start(instance, params, objective, bounds, seed)
     out = ps.run(
         BackendParams(
             time_limit=params.time_limit,
@@ -240,7 +255,8 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
             threads=params.threads,
             seed=seed,
             verbose=bool(params.verbose),
-        )
+        ),
+        before_solve=None if start is None else _start_hook(start[0]),
     )
     bound_value = None
     if out.bound is not None and math.isfinite(out.bound):
@@ -252,4 +268,88 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
     raw = ps.raw(out, objective, bound=bound_value)
     if raw.status == Status.OPTIMAL:
         raw.bound = None  # the result's bound is then its (proven) objective
+    return _not_worse_than_start(raw, start, instance, objective)
+
+
+def _heuristic_start(
+    instance: PipelineInstance, params: MILPParams, objective: str, bounds: dict, seed: int
+) -> tuple[Any, float] | None:
+    """The MIP start: the pipeline greedy under the same objective and ε-bounds (or
+    ``params.warm_start`` when it is a placement / result), with its objective value;
+    ``None`` without one or when it violates a constraint or a bound."""
+    ws = params.warm_start
+    if ws is False or ws is None:
+        return None
+    try:
+        if ws is True or ws in ("greedy", "ls"):
+            import placement.heuristics.pipeline.greedy as greedy_mod
+            import placement.heuristics.pipeline.ls as ls_mod
+            from placement.pipeline.params import GreedyParams, LSParams
+
+            if ws == "ls":
+                raw = ls_mod.solve_ls(
+                    instance, LSParams(objective=objective, bounds=bounds), seed=seed
+                )
+            else:
+                raw = greedy_mod.solve_greedy(
+                    instance, GreedyParams(objective=objective, bounds=bounds), seed=seed
+                )
+            pl = raw.solution
+        else:
+            pl = getattr(ws, "solution", ws)
+    except (InputError, ImportError) as exc:
+        logger.info("no heuristic start: %s", exc)
+        return None
+    if pl is None:
+        return None
+    ev = evaluate_pipeline(instance, pl)
+    if ev.violations:
+        return None
+    for k, b in bounds.items():
+        if OBJECTIVES[k] * (ev.objectives[k] - b) > 1e-6 * max(1.0, abs(b)):
+            return None
+    return pl, ev.objectives[objective]
+
+
+def _start_hook(placement: Any) -> Any:
+    from placement.models.pipeline.start import start_values
+
+    def hook(opt: Any, model: Any) -> bool:
+        vals = start_values(model, placement)
+        return bool(vals) and pyomo_backend.highs_set_start(opt, model, vals)
+
+    return hook
+
+
+def _not_worse_than_start(
+    raw: RawSolution, start: tuple[Any, float] | None, instance: PipelineInstance, objective: str
+) -> RawSolution:
+    """A run stopped by a limit returns the start when the solver found nothing better."""
+    raw.statistics["heuristic_start"] = None if start is None else start[1]
+    if start is None or raw.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.ERROR):
+        return raw  # a proof (optimal / the formulation is infeasible) stands
+    pl, val = start
+    sense = OBJECTIVES[objective]
+    got = None
+    if raw.solution is not None:
+        got = evaluate_pipeline(instance, raw.solution).objectives[objective]
+    if got is None or sense * got > sense * val + 1e-9 * max(1.0, abs(val)):
+        raw.solution = pl
+        raw.status = Status.FEASIBLE
+        raw.statistics["returned_start"] = True
+        if raw.bound is None:
+            raw.bound = _trivial_bound(instance, objective)
     return raw
+
+
+def _trivial_bound(instance: PipelineInstance, objective: str) -> float | None:
+    """A bound that always holds when the solver gave none: 0 for the nonnegative
+    minimised objectives, the total priority for ``priority``."""
+    if objective == "priority":
+        return float(sum(r.priority for r in instance.requests))
+    if objective == "cost" and any(
+        f.cost < 0 or any((o.cost or 0) < 0 for o in f.overrides.values())
+        for f in instance.functions
+    ):
+        return None
+    return 0.0

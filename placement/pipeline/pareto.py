@@ -64,6 +64,7 @@ def pareto_pipeline(
     progress: bool | None = None,
     keep_results: bool = False,
     aggregate: bool | str = "egress",
+    method: str = "milp",
     **kwargs: Any,
 ) -> ParetoFront:
     """Sweep the exact front of ``instance`` over objectives ``x`` (ε-constrained) and
@@ -93,6 +94,9 @@ def pareto_pipeline(
     aggregate
         Commodity aggregation (``"egress"``, ``True`` or ``False``; see
         :func:`~placement.models.pipeline.build_pipeline_model`).
+    method
+        ``milp`` (the exact sweep) or ``ls`` (the same ε-sweep with the local search,
+        :func:`placement.heuristics.pipeline.ls.pareto_ls`; ``time_limit`` per point).
 
     Returns
     -------
@@ -101,6 +105,30 @@ def pareto_pipeline(
     """
     if kwargs:
         raise InputError(f"unknown parameters {sorted(kwargs)}", field="params")
+    if method not in ("milp", "ls"):
+        raise InputError(
+            f"unknown method {method!r} for pipeline fronts (known: milp, ls)", field="method"
+        )
+    if method == "ls":
+        from placement.heuristics.pipeline.ls import pareto_ls
+
+        for name, fld in ((x, "x"), (y, "y")):
+            if name not in OBJECTIVES:
+                raise InputError(
+                    f"unknown objective {name!r} (known: {sorted(OBJECTIVES)})", field=fld
+                )
+        if x == y:
+            raise InputError("x and y must be different objectives", field="y")
+        return pareto_ls(
+            instance,
+            x,
+            y,
+            points=points,
+            time_limit=time_limit,
+            seed=seed,
+            bounds=bounds,
+            progress=progress,
+        )
     for name, fld in ((x, "x"), (y, "y")):
         if name not in OBJECTIVES:
             raise InputError(f"unknown objective {name!r} (known: {sorted(OBJECTIVES)})", field=fld)

@@ -1,0 +1,129 @@
+"""Churn of the pipeline state: nodes and links that fail and come back, and
+placements laid on the state as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from placement.errors import InputError
+from placement.pipeline.instance import Placement, Route
+
+
+class Churn:
+    """Mixin of :class:`~placement.heuristics.pipeline.state.PipelineState`: take a node
+    or a link down (the requests using it are removed and returned, for the caller to
+    place again) and bring it back; place requests on given hosts."""
+
+    # ------------------------------------------------------------------ fixed placement
+    def place_fixed(
+        self,
+        name: str,
+        hosts: Mapping[str, tuple[str, ...]],
+        routes: list[Route] | None = None,
+    ) -> bool:
+        """Place request ``name`` on the given hosts (every step must be given), routed
+        on shortest feasible paths (``routes`` is accepted for symmetry with
+        :class:`~placement.pipeline.instance.Placement` and not needed). Returns
+        ``False`` (nothing changed) when the hosts are not feasible."""
+        A = self.A
+        p = A.plan(A.req_index[name])
+        if any(s.sid not in hosts or len(hosts[s.sid]) != s.replicas for s in p.steps):
+            return False
+        return self.place(name, fixed={s.sid: tuple(hosts[s.sid]) for s in p.steps}).placed
+
+    def load_placement(self, placement: Placement) -> list[str]:
+        """Replace the state by ``placement`` (its hosts; routes re-made on shortest
+        feasible paths). Returns the names of the requests that could not be placed."""
+        for q in list(self.recs):
+            self.remove(self.inst.requests[q].name)
+        failed = []
+        order = sorted(self.inst.requests, key=lambda r: (r.execution != "automatic", -r.priority))
+        for r in order:
+            h = placement.steps.get(r.name)
+            if h is None:
+                continue
+            if not self.place_fixed(r.name, h, placement.routes.get(r.name)):
+                failed.append(r.name)
+        return failed
+
+    # ------------------------------------------------------------------ churn
+    def _users(self, pred) -> list[str]:
+        out = []
+        for q, rec in self.recs.items():
+            if pred(rec):
+                out.append(self.inst.requests[q].name)
+        return out
+
+    def fail(self, node: str) -> list[str]:
+        """Take ``node`` (and its links) down; the requests hosted on it or routed through
+        it are removed and returned (re-place them with :meth:`place`)."""
+        A = self.A
+        v = A.nidx[node]
+        if not self.node_up[v]:
+            raise InputError(f"node {node!r} is down already", field="node")
+        links = {int(A.adj_link[j]) for j in range(A.adj_ptr[v], A.adj_ptr[v + 1])}
+        hit = self._users(
+            lambda rec: (
+                any(v in h for h in rec.hosts)
+                or any(int(x) in links for *_, lk, _bw in rec.segs for x in lk)
+            )
+        )
+        for name in hit:
+            self.remove(name)
+        self.node_up[v] = False
+        for lk in links:
+            self.link_up[lk] = False
+        self._refresh_links()
+        return hit
+
+    def recover(self, node: str) -> None:
+        """Bring ``node`` (and its links whose other end is up) back."""
+        A = self.A
+        v = A.nidx[node]
+        if self.node_up[v]:
+            raise InputError(f"node {node!r} is not down", field="node")
+        self.node_up[v] = True
+        for j in range(A.adj_ptr[v], A.adj_ptr[v + 1]):
+            lk = int(A.adj_link[j])
+            other = int(A.adj_nbr[j])
+            if self.node_up[other] and (lk not in self._down_links):
+                self.link_up[lk] = True
+        self._refresh_links()
+
+    def fail_link(self, u: str, v: str) -> list[str]:
+        """Take link ``u``-``v`` down; returns the requests routed over it (removed)."""
+        A = self.A
+        lk = A.link_of.get((A.nidx[u], A.nidx[v]))
+        if lk is None:
+            raise InputError(f"unknown link {u!r}-{v!r}", field="link")
+        if not self.link_up[lk]:
+            raise InputError(f"link {u!r}-{v!r} is down already", field="link")
+        hit = self._users(lambda rec: any(int(x) == lk for *_, lks, _bw in rec.segs for x in lks))
+        for name in hit:
+            self.remove(name)
+        self._down_links = set(self._down_links) | {lk}
+        self.link_up[lk] = False
+        self._refresh_links()
+        return hit
+
+    def recover_link(self, u: str, v: str) -> None:
+        """Bring link ``u``-``v`` back (if both ends are up)."""
+        A = self.A
+        lk = A.link_of.get((A.nidx[u], A.nidx[v]))
+        if lk is None or self.link_up[lk]:
+            raise InputError(f"link {u!r}-{v!r} is not down", field="link")
+        self._down_links = set(self._down_links) - {lk}
+        if self.node_up[A.link_u[lk]] and self.node_up[A.link_v[lk]]:
+            self.link_up[lk] = True
+        self._refresh_links()
+
+    def _refresh_links(self) -> None:
+        self._static_res = np.where(self.link_up, np.inf, -1.0)
+        # the residual of a down link is negative; of an up link, capacity minus use
+        used = self.A.link_bw - np.where(np.isfinite(self.link_res), self.link_res, self.A.link_bw)
+        self.link_res = np.where(self.link_up, self.A.link_bw - used, -1.0)
+        self._rows.clear()
+        for m in self._mat.values():
+            m[3][:] = False
