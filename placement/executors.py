@@ -6,19 +6,37 @@ parameter, so the same sweep runs on a laptop, on all cores of one machine, or o
 Dask cluster ("when one machine is not enough") without changing the caller. A large
 object every job needs (the instance) is passed once per worker as ``shared``, not
 once per job. Results come back in input order; a progress bar shows on long runs.
+
+Threads suit solver jobs (HiGHS and CP-SAT release the GIL). Process workers are
+*spawned* (never forked from a process whose solver threads may hold locks) without
+re-running the calling script, so a plain script without an ``if __name__ ==
+"__main__"`` guard works (unless the job function itself lives in that script).
+Ctrl-C or SIGTERM (:mod:`placement.stop`): jobs not started are cancelled, running
+solver jobs stop, process workers are ended, and ``KeyboardInterrupt`` is raised.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import os
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from placement import console
 from placement.errors import InputError
+from placement.stop import cooperative, install_worker_handlers, interrupted
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +110,7 @@ def map_jobs(
     jobs = list(jobs)
     n = len(jobs)
     in_process = backend == "serial" or n <= 1 or (workers == 1 and backend != "dask")
+    user_func = func
     if shared is not None:
         if backend == "process" and not in_process:
             jobs = [(func, *job) for job in jobs]
@@ -105,6 +124,8 @@ def map_jobs(
         if in_process:
             out = []
             for job in jobs:
+                if interrupted():
+                    raise KeyboardInterrupt
                 out.append(func(*job))
                 if bar is not None:
                     bar.update(1)
@@ -113,25 +134,91 @@ def map_jobs(
             return _map_dask(func, jobs, workers, address, bar, shared)
         w = min(workers or default_workers(), n)
         if backend == "thread":
-            pool: Executor = ThreadPoolExecutor(w)
-        elif shared is not None:
-            pool = ProcessPoolExecutor(w, initializer=_set_shared, initargs=(shared,))
+            pool: Executor = ThreadPoolExecutor(w, thread_name_prefix="placement-job")
         else:
-            pool = ProcessPoolExecutor(w)
-        results: list[Any] = [None] * n
-        with pool:
-            futures = {pool.submit(func, *job): k for k, job in enumerate(jobs)}
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if bar is not None:
-                    bar.update(1)
-        return results
+            pool = ProcessPoolExecutor(
+                w,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(shared,),
+            )
+        return _run_pool(pool, func, jobs, bar, keep_main=user_func.__module__ == "__main__")
     finally:
         if bar is not None:
             bar.close()
 
 
+def _run_pool(
+    pool: Executor, func: Callable[..., T], jobs: list[tuple[Any, ...]], bar: Any, keep_main: bool
+) -> list[T]:
+    """Submit every job and collect the results in order; on Ctrl-C / SIGTERM (or a
+    failing job) cancel what has not started, end process workers and re-raise."""
+    results: list[Any] = [None] * len(jobs)
+    try:
+        with _spawn_without_main(isinstance(pool, ProcessPoolExecutor) and not keep_main):
+            futures = {pool.submit(func, *job): k for k, job in enumerate(jobs)}
+        pending = set(futures)
+        with cooperative():
+            while pending:
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    results[futures[fut]] = fut.result()
+                    if bar is not None:
+                        bar.update(1)
+                if interrupted():
+                    raise KeyboardInterrupt
+    except BaseException:
+        _abort(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _abort(pool: Executor) -> None:
+    """Cancel the jobs not started; stop process workers (SIGTERM, then SIGKILL)."""
+    by_pid = getattr(pool, "_processes", None)  # private, but stable since Python 3.2
+    procs = list(by_pid.values()) if isinstance(by_pid, dict) else []
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    end = time.perf_counter() + 1.0
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, end - time.perf_counter()))
+            if p.is_alive():
+                p.kill()
+                p.join(1.0)
+
+
+@contextlib.contextmanager
+def _spawn_without_main(hide: bool) -> Iterator[None]:
+    """Start spawned workers without the calling script: with ``hide``, the main
+    module's ``__file__`` / ``__spec__`` are hidden while workers start, so a plain
+    script without an ``if __name__ == "__main__"`` guard is not run again in every
+    worker (the jobs' functions live in the package, not in the script)."""
+    main = sys.modules.get("__main__")
+    if not hide or main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 _SHARED: Any = None
+
+
+def _init_worker(obj: Any) -> None:
+    """Worker process start: Ctrl-C / SIGTERM stop its solve without a traceback (the
+    parent decides), and the shared object is kept for every job."""
+    install_worker_handlers()
+    _set_shared(obj)
 
 
 def _set_shared(obj: Any) -> None:

@@ -1,5 +1,5 @@
 """Pareto fronts over two objectives: the shared container, the nondominated filter,
-the 2-D hypervolume, CSV and PNG output (both problems).
+the 2-D hypervolume, CSV and plot output (PNG, SVG, PDF; both problems).
 
 Both axes are *minimised*; an objective that is naturally maximised is passed with
 ``sense = -1`` and stored with its natural sign (the filter and the hypervolume
@@ -11,13 +11,24 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from placement._io import atomic_write_bytes, atomic_write_text
+from placement.errors import InputError
 
 logger = logging.getLogger(__name__)
+
+#: Plot formats :meth:`ParetoFront.plot` writes, chosen by the file's suffix.
+PLOT_FORMATS = ("png", "svg", "pdf")
+#: No creation dates: the same front gives the same file.
+_PLOT_METADATA: dict[str, dict[str, Any]] = {
+    "png": {},
+    "svg": {"Date": None},
+    "pdf": {"CreationDate": None},
+}
 
 
 @dataclass
@@ -213,7 +224,21 @@ class ParetoFront:
     ) -> None:
         """Draw the front (staircase + points; unproven points hollow) and optional
         labelled extra points (published fronts, heuristics) beneath it, with the
-        objectives' units on the axes; written atomically."""
+        objectives' units on the axes, to ``path``, written atomically in the format its
+        suffix names: ``.png``, ``.svg`` or ``.pdf``.
+
+        Raises
+        ------
+        InputError
+            For another suffix.
+        """
+        fmt = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+        if fmt not in PLOT_FORMATS:
+            raise InputError(
+                f"plot format {fmt or '(none)'!r} is not supported (use "
+                f"{', '.join('.' + f for f in PLOT_FORMATS)})",
+                path=os.fspath(path),
+            )
         import matplotlib
 
         matplotlib.use("Agg")
@@ -254,7 +279,7 @@ class ParetoFront:
         ax.legend(fontsize=8)
         fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format="png")
+        fig.savefig(buf, format=fmt, metadata=_PLOT_METADATA[fmt])
         plt.close(fig)
         atomic_write_bytes(path, buf.getvalue())
 

@@ -20,9 +20,12 @@ def solution_dict(instance: Any, result: Any) -> dict[str, Any]:
     return load(f"{mod}:solution_to_dict")(instance, result)
 
 
-def write_solution(instance: Any, result: Any, path: str | os.PathLike[str]) -> None:
-    """Write the solution file of ``result`` (any problem) atomically."""
-    load(PROBLEMS[problem_of(instance)].write_solution)(instance, result, path)
+def write_solution(
+    instance: Any, result: Any, path: str | os.PathLike[str], *, timings: bool = True
+) -> None:
+    """Write the solution file of ``result`` (any problem) atomically; ``timings=False``
+    leaves out every measured time (byte-identical files for the same seed)."""
+    load(PROBLEMS[problem_of(instance)].write_solution)(instance, result, path, timings=timings)
 
 
 def read_solution(path: str | os.PathLike[str], instance: Any = None) -> tuple[Any, dict[str, Any]]:
@@ -34,7 +37,7 @@ def read_solution(path: str | os.PathLike[str], instance: Any = None) -> tuple[A
     if instance is not None:
         problem = problem_of(instance)
     else:
-        d = load_json(path)
+        d = load_json(path, "solution")
         fmt = d.get("format") if isinstance(d, dict) else None
         problem = next((p for p in PROBLEMS if fmt == f"placement/{p}-solution"), None)
         if problem is None:

@@ -17,6 +17,7 @@ from placement.errors import InputError
 from placement.registry import PROBLEMS, load, problem_of
 from placement.registry import method as lookup_method
 from placement.result import Result
+from placement.stop import handle_interrupts, solve_clock
 
 
 def check_seed(seed: Any) -> int:
@@ -51,24 +52,33 @@ def solve(instance: Any, method: str | None = None, seed: int = 0, **params: Any
         Status, the optimised objective (recomputed by the evaluator) with its bound
         and gap, runtime, solution, metrics and statistics.
 
+    Notes
+    -----
+    ``time_limit`` is a wall-clock limit of the whole call (loading the solver
+    packages, warm start, model build, solver). Ctrl-C during the call stops the
+    solver: a solve holding an incumbent returns it (status ``feasible``, termination
+    ``interrupted``), else ``KeyboardInterrupt`` propagates.
+
     Raises
     ------
     InputError
         Unknown method or parameter, or a parameter value the method rejects.
     """
+    t0 = time.perf_counter()
     problem = problem_of(instance)
     spec = lookup_method(problem, method or PROBLEMS[problem].default_method)
     seed = check_seed(seed)
     p = spec.params_type().build(params, method=spec.name)
-    try:
-        func = spec.load()
-    except ImportError as exc:
-        raise InputError(
-            f"method {spec.name!r} is not available here ({exc})", field="method"
-        ) from None
-    t0 = time.perf_counter()
-    raw = func(instance, p, seed=seed)
-    wall = time.perf_counter() - t0
+    with handle_interrupts(), solve_clock(t0):
+        try:
+            func = spec.load()
+        except ImportError as exc:
+            raise InputError(
+                f"method {spec.name!r} is not available here ({exc})", field="method"
+            ) from None
+        t1 = time.perf_counter()
+        raw = func(instance, p, seed=seed)
+    wall = time.perf_counter() - t1
     return finish(
         instance, raw, problem=problem, method_name=spec.name, params=p, seed=seed, wall=wall
     )

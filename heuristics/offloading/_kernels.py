@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+from placement.heuristics._numba import njit
 
 KIND_LOCAL = 0
 KIND_EDGE = 1

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from placement.errors import InputError
-from placement.pipeline.instance import Placement, Route
+from placement.pipeline.solution import Placement, Route
 
 
 class Churn:

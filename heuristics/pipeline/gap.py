@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 from placement.heuristics.pipeline import _kernels as K
 
-from placement.pipeline.instance import Placement
+from placement.pipeline.solution import Placement
 
 logger = logging.getLogger(__name__)
 

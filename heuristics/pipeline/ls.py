@@ -47,8 +47,9 @@ from placement.heuristics.pipeline.greedy import (
 )
 from placement.heuristics.pipeline.state import PipelineState, arrays_of
 
-from placement.pipeline.instance import PipelineInstance, Placement
+from placement.pipeline.instance import PipelineInstance
 from placement.pipeline.params import OBJECTIVES, LSParams
+from placement.pipeline.solution import Placement
 from placement.result import RawSolution, Status, Termination
 from placement.stop import MaxRuntime, MultipleCriteria, NoImprovement
 

@@ -45,8 +45,9 @@ from placement.heuristics.pipeline.greedy import (
 from placement.heuristics.pipeline.ls import optimise
 from placement.heuristics.pipeline.state import PipelineState, arrays_of
 
-from placement.pipeline.instance import PipelineInstance, Placement
+from placement.pipeline.instance import PipelineInstance
 from placement.pipeline.params import PipelineMTParams
+from placement.pipeline.solution import Placement
 from placement.result import RawSolution, Status, Termination
 
 logger = logging.getLogger(__name__)

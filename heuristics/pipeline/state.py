@@ -70,8 +70,9 @@ from placement.heuristics.pipeline.churn import Churn
 from placement.heuristics.pipeline.paths import PathCache
 
 from placement.errors import InputError
-from placement.pipeline.instance import PipelineInstance, Placement, Route
+from placement.pipeline.instance import PipelineInstance
 from placement.pipeline.params import OBJECTIVES
+from placement.pipeline.solution import Placement, Route
 
 logger = logging.getLogger(__name__)
 

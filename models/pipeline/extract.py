@@ -8,7 +8,8 @@ from typing import Any
 import pyomo.environ as pyo
 from placement.models.pipeline.prep import Prep
 
-from placement.pipeline.instance import Placement, Request, Route
+from placement.pipeline.instance import Request
+from placement.pipeline.solution import Placement, Route
 
 
 def _val(v) -> int:

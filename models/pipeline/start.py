@@ -16,7 +16,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from placement.pipeline.instance import Placement
+from placement.pipeline.solution import Placement
 
 
 def start_values(model: Any, placement: Placement) -> dict[int, float] | None:

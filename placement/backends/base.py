@@ -33,6 +33,10 @@ class BackendParams:
         Solver log on the console.
     options
         Solver-specific options passed through unchanged.
+    deadline
+        The :class:`placement.stop.Deadline` of the whole solve, if any: backends run
+        their Python phases (loading a Pyomo model into the solver) under
+        :func:`placement.stop.time_guard` so that they end when it passes.
     """
 
     time_limit: float | None = None
@@ -42,6 +46,18 @@ class BackendParams:
     seed: int = 0
     verbose: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    deadline: Any = None
+
+    def time_left(self) -> float | None:
+        """The time limit to give the solver now: ``time_limit``, shortened to what the
+        :attr:`deadline` leaves (minus its reserve) when there is one — so a model built
+        or loaded after the options were made does not overrun the budget."""
+        tl = self.time_limit
+        dl = self.deadline
+        if dl is not None and getattr(dl, "limited", False):
+            left = dl.for_solver()
+            tl = left if tl is None else min(tl, left)
+        return tl
 
     @property
     def solver_seed(self) -> int:

@@ -2,10 +2,16 @@
 loaded into one ``highspy.Highs`` object, re-solvable after a row bound changes.
 
 Status table (``highspy.HighsModelStatus`` -> :class:`~placement.result.Termination`):
-optimal -> optimal; infeasible / unbounded-or-infeasible -> infeasible; time limit and
-interrupts -> time_limit; iteration, solution, objective-bound and objective-target
+optimal -> optimal; infeasible / unbounded-or-infeasible -> infeasible; time limit ->
+time_limit; interrupts -> interrupted (time_limit when the interrupt enforced the time
+limit); iteration, solution, objective-bound and objective-target
 limits -> iteration_limit; unbounded -> unbounded; anything else -> error. The status
 follows from the termination and whether HiGHS holds a primal solution.
+
+The solve runs through :func:`placement.stop.run_blocking`: HiGHS' interrupt callbacks
+stop it on Ctrl-C or once it overruns its time limit, and a solve that does not react
+(HiGHS checks at some points only) is abandoned with the last incumbent and dual
+bound its callbacks reported.
 """
 
 from __future__ import annotations
@@ -18,12 +24,19 @@ import numpy as np
 
 from placement.backends.base import BackendParams, MatrixModel
 from placement.result import RawSolution, Status, Termination, status_of
+from placement.stop import run_blocking
 
 #: HiGHS options of every direct solve. Presolve is off: on the offloading model it
 #: spends most of the time probing binaries whose LP relaxation is already (nearly)
 #: integral — config C, 1000 devices: 4.8 s with presolve, 1.1 s without; A-C0, 4000
 #: devices: no proof after 156 s with presolve, optimal in 21 s without.
 HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off"}
+
+
+def _mip_interrupt() -> Any:
+    import highspy
+
+    return highspy.cb.HighsCallbackType.kCallbackMipInterrupt
 
 
 def _termination(model_status: Any) -> Termination:
@@ -95,6 +108,35 @@ class HighsModel:
             lp.integrality_ = [highspy.HighsVarType.kInteger] * mm.n_cols
         h.passModel(lp)
         self.h = h
+        #: Set once a solve was abandoned (its thread may still use ``h``): the model
+        #: must not be solved again.
+        self.abandoned = False
+        self._watch: dict[str, Any] = {"stop": False, "x": None, "obj": math.inf, "bound": None}
+        if not relax:
+            h.cbMipImprovingSolution += self._on_solution
+            h.cbMipInterrupt += self._on_interrupt
+        h.cbSimplexInterrupt += self._on_interrupt
+        h.cbIpmInterrupt += self._on_interrupt
+
+    def _on_solution(self, e: Any) -> None:
+        w = self._watch
+        obj = float(e.data_out.objective_function_value)
+        if obj < w["obj"]:
+            w["obj"] = obj
+            w["x"] = np.array(e.data_out.mip_solution, dtype=np.float64)
+
+    def _on_interrupt(self, e: Any) -> None:
+        w = self._watch
+        if e.callback_type == _mip_interrupt():
+            b = float(e.data_out.mip_dual_bound)
+            if math.isfinite(b):
+                w["bound"] = b
+        if w["stop"]:
+            e.interrupt()
+
+    def cancel(self) -> None:
+        """Ask a running solve to stop at HiGHS' next interrupt check (thread-safe)."""
+        self._watch["stop"] = True
 
     def set_row_upper(self, row: int, upper: float) -> None:
         """Change the upper bound of one row (an ε-constraint's right-hand side)."""
@@ -110,7 +152,7 @@ class HighsModel:
         import highspy
 
         h = self.h
-        tl = params.time_limit
+        tl = params.time_left()
         h.setOptionValue("time_limit", float(tl) if tl is not None else highspy.kHighsInf)
         if params.mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(params.mip_gap))
@@ -119,6 +161,9 @@ class HighsModel:
         h.setOptionValue("random_seed", params.solver_seed)
         if params.threads is not None:
             h.setOptionValue("threads", int(params.threads))
+        # with a start in hand, feasibility jump only delays the root (A-C0 x 4000: it ran
+        # 40 s without checking the time limit or interrupts, for an incumbent 2x worse)
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", start is None)
         for key, val in params.options.items():
             h.setOptionValue(key, val)
         if start is not None and not self.relax:
@@ -126,11 +171,19 @@ class HighsModel:
             sol.col_value = np.asarray(start, dtype=np.float64)
             sol.value_valid = True
             h.setSolution(sol)
+        if self.abandoned:
+            raise RuntimeError("this HiGHS model was abandoned by an earlier solve")
+        self._watch.update(stop=False, x=None, obj=math.inf, bound=None)
         t0 = time.perf_counter()
-        h.run()
+        outcome = run_blocking(h.run, cancel=self.cancel, time_limit=tl)
         dt = time.perf_counter() - t0
+        if not outcome.finished:
+            self.abandoned = True
+            return self._abandoned(outcome.stopped, dt)
         info = h.getInfo()
         term = _termination(h.getModelStatus())
+        if term == Termination.INTERRUPTED and outcome.stopped == "time_limit":
+            term = Termination.TIME_LIMIT
         has = info.primal_solution_status == 2 and term not in (
             Termination.INFEASIBLE,
             Termination.UNBOUNDED,
@@ -156,4 +209,29 @@ class HighsModel:
                 out.bound = float(info.mip_dual_bound)
         elif not self.relax and math.isfinite(info.mip_dual_bound) and status == Status.NO_SOLUTION:
             out.bound = float(info.mip_dual_bound)
+        return out
+
+    def _abandoned(self, stopped: str | None, dt: float) -> RawSolution:
+        """The outcome of a solve that did not return after it was asked to stop: the
+        last incumbent and dual bound HiGHS reported through its callbacks."""
+        w = self._watch
+        term = Termination.TIME_LIMIT if stopped == "time_limit" else Termination.INTERRUPTED
+        has = w["x"] is not None
+        out = RawSolution(
+            status=status_of(term, has),
+            termination=term,
+            statistics={
+                "solve_time_s": dt,
+                "highs_status": "abandoned after the stop request",
+                "abandoned": True,
+                "columns": self.mm.n_cols,
+                "rows": self.mm.n_rows,
+                "nonzeros": int(self.mm.value.shape[0]),
+            },
+        )
+        if has:
+            out.solution = w["x"]
+            out.objective = float(w["obj"])
+        if not self.relax and w["bound"] is not None:
+            out.bound = float(w["bound"])
         return out

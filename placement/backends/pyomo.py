@@ -6,6 +6,12 @@ Every run uses ``load_solutions=False`` and ``raise_exception_on_nonoptimal_resu
 and branches on the status, so time-limited and infeasible runs never raise by surprise;
 when a solution exists its values are loaded into the model's variables.
 
+Wall clock and Ctrl-C: loading a model into HiGHS (pure Python, the slow part on large
+models) runs under :func:`placement.stop.time_guard` with the solve's deadline; the
+solve runs through :func:`placement.stop.run_blocking`, stopped by interrupt callbacks
+on Ctrl-C or once past its time limit, and abandoned (no solution; the console, which
+Pyomo captures during a solve, restored) if it does not return.
+
 Status tables -> :class:`~placement.result.Termination`:
 
 * ``pyomo.contrib.solver`` ``TerminationCondition``: convergenceCriteriaSatisfied ->
@@ -19,16 +25,35 @@ Status tables -> :class:`~placement.result.Termination`:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
+import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 from placement.backends.base import BackendParams
 from placement.errors import InputError, SolverUnavailableError
 from placement.result import RawSolution, Termination, status_of
+from placement.stop import run_blocking, time_guard
 
 logger = logging.getLogger(__name__)
+
+
+def _not_a_stop(record: logging.LogRecord) -> bool:
+    """Drop what Pyomo logs when a stop is on purpose — "Constructing component ...
+    failed" for a time guard or Ctrl-C stopping a build, "unhandled status kInterrupt"
+    for a solver stopped by Ctrl-C or the time limit (the CLI prints one line)."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    if any(a in ("OutOfTime", "KeyboardInterrupt") for a in args):
+        return False
+    return "kInterrupt" not in str(record.msg) and "kInterrupt" not in " ".join(map(str, args))
+
+
+for _name in ("pyomo.core", "pyomo.contrib.solver.solvers.highs"):
+    logging.getLogger(_name).addFilter(_not_a_stop)
 
 #: Names under which the in-process HiGHS interface is asked for.
 HIGHS_NAMES = ("highs-pyomo", "appsi_highs", "highs")
@@ -137,8 +162,73 @@ def solve(
     return _solve_legacy(model, solver, params)
 
 
+def _save_stdio() -> tuple[Any, ...]:
+    try:
+        return (sys.stdout, sys.stderr, os.dup(1), os.dup(2))
+    except OSError:
+        return (sys.stdout, sys.stderr, None, None)
+
+
+def _restore_stdio(saved: tuple[Any, ...], restore: bool) -> None:
+    """Close the saved descriptors; with ``restore`` first put them (and the Python
+    streams) back: an abandoned Pyomo solve keeps the console captured otherwise."""
+    out, err, fd1, fd2 = saved
+    if restore:
+        sys.stdout, sys.stderr = out, err
+        for fd, target in ((fd1, 1), (fd2, 2)):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.dup2(fd, target)
+    for fd in (fd1, fd2):
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _watch_highs(opt: Any) -> dict[str, bool] | None:
+    """A stop flag read by interrupt callbacks on the HiGHS object behind a Pyomo HiGHS
+    interface (added once per HiGHS object), or ``None`` when there is none."""
+    h = getattr(opt, "_solver_model", None)
+    if h is None or not hasattr(h, "cbMipInterrupt"):
+        return None
+    flag = getattr(h, "_placement_stop", None)
+    if flag is None:
+        flag = {"stop": False}
+
+        def check(e: Any) -> None:
+            if flag["stop"]:
+                e.interrupt()
+
+        with contextlib.suppress(Exception):
+            h.cbMipInterrupt += check
+            h.cbSimplexInterrupt += check
+            h.cbIpmInterrupt += check
+            h._placement_stop = flag
+    flag["stop"] = False
+    return flag
+
+
+def _stopped_term(res_term: Termination, stopped: str | None) -> Termination:
+    if stopped == "time_limit" and res_term in (Termination.INTERRUPTED, Termination.ERROR):
+        return Termination.TIME_LIMIT
+    if stopped == "interrupted" and res_term in (Termination.TIME_LIMIT, Termination.ERROR):
+        return Termination.INTERRUPTED
+    return res_term
+
+
+def _abandoned(stats: dict[str, Any], stopped: str | None, dt: float) -> RawSolution:
+    term = Termination.TIME_LIMIT if stopped == "time_limit" else Termination.INTERRUPTED
+    stats.update(solve_time_s=dt, termination_condition="abandoned", abandoned=True)
+    return RawSolution(status=status_of(term, False), termination=term, statistics=stats)
+
+
 def _solve_contrib(opt: Any, model: Any, params: BackendParams, before_solve: Any) -> RawSolution:
     stats: dict[str, Any] = {"interface": "pyomo.contrib.solver"}
+    if is_highs(opt) and getattr(opt, "_model", None) is not model:
+        t0 = time.perf_counter()
+        with time_guard(params.deadline):
+            opt.set_instance(model)  # the slow Python part: loading the model into HiGHS
+        stats["load_time_s"] = time.perf_counter() - t0
     if before_solve is not None:
         stats["start_accepted"] = bool(before_solve(opt, model))
     kw: dict[str, Any] = {
@@ -146,8 +236,9 @@ def _solve_contrib(opt: Any, model: Any, params: BackendParams, before_solve: An
         "raise_exception_on_nonoptimal_result": False,
         "tee": bool(params.verbose),
     }
-    if params.time_limit is not None:
-        kw["time_limit"] = float(params.time_limit)
+    tl = params.time_left()  # after the load: what the deadline leaves now
+    if tl is not None:
+        kw["time_limit"] = float(tl)
     if params.threads is not None:
         kw["threads"] = int(params.threads)
     if params.mip_gap is not None:
@@ -160,12 +251,23 @@ def _solve_contrib(opt: Any, model: Any, params: BackendParams, before_solve: An
         opts.setdefault("output_flag", bool(params.verbose))
     if opts:
         kw["solver_options"] = opts
+    flag = _watch_highs(opt)
+    saved = _save_stdio()
     t0 = time.perf_counter()
-    res = opt.solve(model, **kw)
-    stats["solve_time_s"] = time.perf_counter() - t0
+    outcome = run_blocking(
+        lambda: opt.solve(model, **kw),
+        cancel=None if flag is None else lambda: flag.__setitem__("stop", True),
+        time_limit=tl,
+    )
+    dt = time.perf_counter() - t0
+    _restore_stdio(saved, restore=not outcome.finished)
+    if not outcome.finished:
+        return _abandoned(stats, outcome.stopped, dt)
+    res = outcome.value
+    stats["solve_time_s"] = dt
     name = res.termination_condition.name
     stats["termination_condition"] = name
-    term = _CONTRIB.get(name, Termination.ERROR)
+    term = _stopped_term(_CONTRIB.get(name, Termination.ERROR), outcome.stopped)
     has = res.solution_status.name in ("feasible", "optimal")
     out = RawSolution(status=status_of(term, has), termination=term, statistics=stats)
     if has:
@@ -207,17 +309,25 @@ def _solve_legacy(model: Any, solver: str, params: BackendParams) -> RawSolution
     if not ok:
         raise SolverNotFoundError(solver, "not available to Pyomo")
     stats: dict[str, Any] = {"interface": "pyomo.environ.SolverFactory"}
+    params = replace(params, time_limit=params.time_left())
     t0 = time.perf_counter()
-    res = legacy.solve(
-        model,
-        load_solutions=False,
-        tee=bool(params.verbose),
-        options=legacy_options(solver, params),
+    outcome = run_blocking(
+        lambda: legacy.solve(
+            model,
+            load_solutions=False,
+            tee=bool(params.verbose),
+            options=legacy_options(solver, params),
+        ),
+        time_limit=params.time_limit,
     )
-    stats["solve_time_s"] = time.perf_counter() - t0
+    dt = time.perf_counter() - t0
+    if not outcome.finished:
+        return _abandoned(stats, outcome.stopped, dt)
+    res = outcome.value
+    stats["solve_time_s"] = dt
     tc = str(res.solver.termination_condition)
     stats["termination_condition"] = tc
-    term = _LEGACY.get(tc, Termination.ERROR)
+    term = _stopped_term(_LEGACY.get(tc, Termination.ERROR), outcome.stopped)
     has = len(res.solution) > 0
     out = RawSolution(status=status_of(term, has), termination=term, statistics=stats)
     if has:
@@ -242,7 +352,8 @@ def highs_set_start(opt: Any, model: Any, values: dict[int, float]) -> bool:
         import highspy
         import numpy as np
 
-        opt.set_instance(model)
+        if getattr(opt, "_model", None) is not model:
+            opt.set_instance(model)
         vmap = opt._pyomo_var_to_solver_var_map
         h = opt._solver_model
         vals = np.zeros(h.getNumCol())

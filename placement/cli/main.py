@@ -8,19 +8,33 @@ problem-specific tables from the problem's ``cli`` module.
 
 Exit codes: 0 ok, 2 bad input or usage (one line naming the file, field and rule;
 never a traceback), 1 internal error (``--debug`` prints the traceback), 130
-interrupted.
+interrupted (Ctrl-C or SIGTERM, one line).
+
+Outputs are checked before any work: an output may not be empty, name an input file,
+a directory, a device or a file in a missing folder; ``--plot`` takes ``.png``,
+``.svg`` or ``.pdf``. Results (``solve -o``, ``pareto --csv/--plot``, ``evaluate
+--devices-csv``) replace an existing file, as re-running is meant to; instances
+(``generate -o``, ``read -o``) replace one only with ``--force``. Every file is
+written atomically.
+
+Ctrl-C / SIGTERM (the process or its group): the running solver stops within about a
+second; ``solve`` writes the incumbent it holds to ``-o`` (status ``feasible``,
+termination ``interrupted``), other commands write nothing; exit code 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import traceback
 from typing import Any
 
+from placement._io import check_output
 from placement._version import __version__
 from placement.backends import available_backends
 from placement.cli.args import (
@@ -37,6 +51,7 @@ from placement.cli.args import (
 from placement.console import NO_PROGRESS_ENV
 from placement.errors import InputError
 from placement.executors import BACKEND_NAMES
+from placement.front import PLOT_FORMATS
 from placement.io import read_solution, solution_dict, write_solution
 from placement.online import cli as online_cli
 from placement.pareto import pareto
@@ -44,6 +59,13 @@ from placement.registry import METHODS, PROBLEMS, load, methods_of, problem_of
 from placement.registry import method as lookup_method
 from placement.registry import read as read_any
 from placement.solve import solve
+from placement.stop import (
+    abandoned_solves,
+    handle_interrupts,
+    interrupted,
+    stop_reason,
+    terminate_children,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     gsub = g.add_subparsers(dest="problem", required=True, parser_class=Parser, metavar="PROBLEM")
     for name in PROBLEMS:
         _hooks(name).add_generate(gsub, types)
+        gsub.choices[name].add_argument(
+            "--force", action="store_true", help="replace an existing output file"
+        )
     online_cli.add_generate(gsub, types, FORMATS)
+    gsub.choices["events"].add_argument(
+        "--force", action="store_true", help="replace an existing output file"
+    )
 
     i = sub.add_parser("info", help="summarise an instance")
     i.add_argument("path")
@@ -93,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
     s.add_argument("--quiet", action="store_true", help="print only the status line")
     s.add_argument("--json", action="store_true", help="print the result (solution file) as JSON")
+    s.add_argument(
+        "--no-timings",
+        action="store_true",
+        help="leave measured times out of the solution file (same seed, same bytes)",
+    )
     add_method_flags(s, flags)
 
     e = sub.add_parser("evaluate", help="evaluate a solution file on an instance")
@@ -129,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--address", help="Dask scheduler address HOST:PORT (--executor dask)")
     pa.add_argument("--seed", type=nonneg_int, default=0)
     pa.add_argument("--csv", help="CSV output (one row per nondominated point)")
-    pa.add_argument("--plot", help="PNG output")
+    pa.add_argument("--plot", help="plot output (.png, .svg or .pdf)")
     pa.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
     pa.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -153,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "more", nargs="*", help="B-JointSP: TEMPLATE.yaml SOURCES.yaml after NET.graphml"
     )
     r.add_argument("-o", "--output", help="output file (default: JSON on stdout)")
+    r.add_argument("--force", action="store_true", help="replace an existing output file")
     r.add_argument("--format", choices=FORMATS, help="input format (default: from the path)")
 
     sub.add_parser("check", help="list the solver backends and methods found")
@@ -162,7 +196,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ------------------------------------------------------------------ commands
+def _outputs(args: argparse.Namespace, inputs: tuple[str | None, ...], **given: Any) -> None:
+    """Check every output named in ``given`` (flag -> (path, force, suffixes)) before any
+    work: not an input, not each other, a regular file in an existing folder."""
+    seen: dict[str, str] = {}
+    for flag, (path, force, suffixes) in given.items():
+        if path is None:
+            continue
+        target = str(check_output(path, inputs=inputs, force=force, suffixes=suffixes, what=flag))
+        real = os.path.realpath(target)
+        if real in seen:
+            raise InputError(f"{flag} and {seen[real]} name the same file", path=path)
+        seen[real] = flag
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
+    if not getattr(args, "day", False):  # --day writes a folder
+        _outputs(args, (), **{"-o": (args.output, args.force, None)})
     if args.problem == "events":
         return int(online_cli.run_generate(args))
     return int(_hooks(args.problem).run_generate(args))
@@ -180,6 +230,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    _outputs(args, (args.path,), **{"-o": (args.output, True, None)})
     inst, problem = _read(args)
     name = args.method or PROBLEMS[problem].default_method
     spec = lookup_method(problem, name)
@@ -196,8 +247,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.verbosity and "verbose" in accepted:
         params["verbose"] = True  # -v: the solver's log (incumbent, bound, gap over time)
     res = solve(inst, method=name, seed=args.seed, **params)
+    if interrupted():
+        return _interrupted_solve(inst, res, args)
     if args.output:
-        write_solution(inst, res, args.output)
+        write_solution(inst, res, args.output, timings=not args.no_timings)
     if args.json:
         print(json.dumps(solution_dict(inst, res), indent=1))
         return EXIT_OK
@@ -209,7 +262,24 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _interrupted_solve(inst: Any, res: Any, args: argparse.Namespace) -> int:
+    """A solve stopped by Ctrl-C / SIGTERM: write the incumbent it holds, one line."""
+    why = stop_reason() or "interrupted"
+    print(res.summary())
+    if res.solution is not None and args.output:
+        write_solution(inst, res, args.output, timings=not args.no_timings)
+        print(
+            f"error: interrupted ({why}); wrote the incumbent ({res.status}) to {args.output}",
+            file=sys.stderr,
+        )
+    else:
+        held = "no solution in hand" if res.solution is None else "no -o given"
+        print(f"error: interrupted ({why}); {held}", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    _outputs(args, (args.path, args.solution), **{"--devices-csv": (args.devices_csv, True, None)})
     inst, problem = _read(args)
     if args.devices_csv and problem != "offloading":
         raise InputError("--devices-csv is for offloading instances", field="devices-csv")
@@ -217,6 +287,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_pareto(args: argparse.Namespace) -> int:
+    plots = tuple("." + f for f in PLOT_FORMATS)
+    _outputs(
+        args,
+        (args.path,),
+        **{"--csv": (args.csv, True, None), "--plot": (args.plot, True, plots)},
+    )
     inst, problem = _read(args)
     hooks = _hooks(problem)
     given = {
@@ -243,6 +319,8 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
     if "progress" in hooks.PARETO_OPTIONS:
         kw["progress"] = False if args.no_progress else None
     front = pareto(inst, x=args.x, y=args.y, **kw)
+    if interrupted():
+        raise KeyboardInterrupt  # a front cut short is not written
     if args.csv:
         front.to_csv(args.csv)
     if args.plot:
@@ -257,6 +335,7 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
 def _cmd_plot(args: argparse.Namespace) -> int:
     import importlib
 
+    _outputs(args, (args.path, args.solution), **{"-o": (args.output, True, None)})
     inst, problem = _read(args)
     fmt = os.path.splitext(args.output)[1].lower().lstrip(".")
     if fmt not in ("png", "svg", "pdf"):
@@ -291,6 +370,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 def _cmd_read(args: argparse.Namespace) -> int:
     if args.more:
         args.path = [args.path, *args.more]
+    inputs = tuple(args.path) if isinstance(args.path, list) else (args.path,)
+    _outputs(args, inputs, **{"-o": (args.output, args.force, None)})
     inst, problem = _read(args)
     return int(_hooks(problem).run_read(inst, args))
 
@@ -344,6 +425,7 @@ _COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` (without the program name); return the exit code."""
+    argv_given = argv
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or bool(os.environ.get("PLACEMENT_DEBUG"))
     # global flags may come anywhere
@@ -357,18 +439,53 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if verbosity == 0:  # Dask sets its own loggers to INFO when imported: keep them quiet
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    _VERBOSITY[0] = verbosity
+    code = _run(rest, debug, hold=argv_given is None)
+    if code == EXIT_INTERRUPTED:
+        terminate_children()  # no orphaned workers or solver processes
+    if argv_given is None and (code == EXIT_INTERRUPTED or abandoned_solves()):
+        # the program ends now: solver threads that ignored a stop request (the C++
+        # runtime aborts a process that exits under them), pool threads and freeing a
+        # large model would otherwise delay or break the exit
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+#: The -v count of the current run (set by main, read by the commands).
+_VERBOSITY = [0]
+
+#: What an interrupted run leaves behind (its traceback and models), kept so that
+#: freeing it does not delay the program's exit.
+_HELD: list[Any] = []
+
+
+def _run(rest: list[str], debug: bool, hold: bool = False) -> int:
     try:
-        parser = build_parser()
-        try:
-            args = parser.parse_args(rest)
-        except SystemExit as exc:  # --help / --version
-            return int(exc.code or 0)
-        args.verbosity = verbosity
-        return _COMMANDS[args.command](args)
+        with handle_interrupts((signal.SIGINT, signal.SIGTERM)):
+            try:
+                parser = build_parser()
+                try:
+                    args = parser.parse_args(rest)
+                except SystemExit as exc:  # --help / --version
+                    return int(exc.code or 0)
+                args.verbosity = _VERBOSITY[0]
+                code = _COMMANDS[args.command](args)
+                if interrupted() and code == EXIT_OK:
+                    raise KeyboardInterrupt
+                return code
+            except KeyboardInterrupt as exc:
+                if hold:
+                    _HELD.append(exc)
+                why = stop_reason()
+                print(f"error: interrupted{f' ({why})' if why else ''}", file=sys.stderr)
+                return EXIT_INTERRUPTED
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a second signal while the first was being reported
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and the like

@@ -59,11 +59,19 @@ def _finite(name: str, a: np.ndarray) -> None:
         raise InputError(f"must be finite (entry {k} is {a.ravel()[k]})", field=name)
 
 
+#: Smallest value a positive quantity may take: anything closer to 0 is not a
+#: measurement and overflows the derived times (``8 · frame_kb / rate``).
+MIN_POSITIVE = 1e-12
+
+
 def _positive(name: str, a: np.ndarray) -> None:
     _finite(name, a)
     if np.any(a <= 0):
         k = int(np.flatnonzero(a.ravel() <= 0)[0])
         raise InputError(f"must be > 0 (entry {k} is {a.ravel()[k]})", field=name)
+    if np.any(a < MIN_POSITIVE):
+        k = int(np.flatnonzero(a.ravel() < MIN_POSITIVE)[0])
+        raise InputError(f"must be >= {MIN_POSITIVE:g} (entry {k} is {a.ravel()[k]})", field=name)
 
 
 def _nonneg(name: str, a: np.ndarray) -> None:

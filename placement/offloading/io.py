@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from placement._io import check_instance_hash, dump_json, load_json
+from placement._io import (
+    check_count,
+    check_finite,
+    check_instance_hash,
+    dump_json,
+    load_json,
+    read_limits,
+    without_timings,
+)
 from placement.errors import InputError
 from placement.offloading.evaluate import Assignment, validate_assignment
 from placement.offloading.instance import OffloadingInstance
@@ -61,6 +69,7 @@ def _num_list(
 ) -> np.ndarray:
     if not isinstance(obj, list):
         raise InputError(f"must be a list, got {type(obj).__name__}", field=fname)
+    check_count(len(obj), "entries", "offloading", field=fname)
     out = np.empty(len(obj), dtype=np.int64 if integer else np.float64)
     for k, v in enumerate(obj):
         if v is None and allow_null:
@@ -85,6 +94,15 @@ def _num_list(
                 ) from None
             if not math.isfinite(out[k]):
                 raise InputError(f"entry {k} must be finite, got {v!r}", field=fname)
+    if out.size and not integer:
+        big = np.abs(np.where(np.isfinite(out), out, 0.0)) > read_limits("offloading").max_number
+        if big.any():
+            k = int(np.flatnonzero(big)[0])
+            raise InputError(
+                f"entry {k} is {obj[k]!r}, beyond the limit of "
+                f"±{read_limits('offloading').max_number:g}",
+                field=fname,
+            )
     return out
 
 
@@ -141,6 +159,8 @@ def instance_from_dict(d: Any) -> OffloadingInstance:
     name = d.get("name", "unnamed")
     if not isinstance(name, str):
         raise InputError("must be a string", field="name")
+    if d.get("generator") is not None:
+        check_finite(d["generator"], "generator")
     radio = d.get("radio", {})
     w_wifi = radio.get("w_wifi_mj_per_ms", 1.21)
     w_lte = radio.get("w_lte_mj_per_ms", 2.5)
@@ -313,7 +333,7 @@ def read_instance(path: str | os.PathLike[str]) -> OffloadingInstance:
     InputError
         Naming the file, the field and the rule, for any malformed file.
     """
-    d = load_json(path)
+    d = load_json(path, "offloading")
     try:
         return instance_from_dict(d)
     except InputError as exc:
@@ -416,10 +436,17 @@ def solution_to_dict(instance: OffloadingInstance, result: Result) -> dict[str, 
 
 
 def write_solution(
-    instance: OffloadingInstance, result: Result, path: str | os.PathLike[str]
+    instance: OffloadingInstance,
+    result: Result,
+    path: str | os.PathLike[str],
+    *,
+    timings: bool = True,
 ) -> None:
-    """Write the solution file of ``result`` atomically."""
-    dump_json(path, solution_to_dict(instance, result), indent=None)
+    """Write the solution file of ``result`` atomically; ``timings=False`` leaves out
+    every measured time (``runtime_s`` and the timing statistics), so two runs with the
+    same seed give identical files."""
+    d = solution_to_dict(instance, result)
+    dump_json(path, d if timings else without_timings(d), indent=None)
 
 
 def read_solution(
@@ -436,7 +463,7 @@ def read_solution(
         Naming the file and field for a malformed file, or when the assignment
         does not fit ``instance``.
     """
-    d = load_json(path)
+    d = load_json(path, "solution")
     try:
         if not isinstance(d, dict):
             raise InputError("top level must be a JSON object")

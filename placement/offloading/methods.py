@@ -23,11 +23,19 @@ above); a time-limited latency solve without a solver bound gets the trivial bou
 MIP start: ``warm_start=True`` (default) starts from Nimbus (else the ``cloud``
 baseline), repaired onto the model's options (:mod:`placement.offloading.starts`); for
 the unconstrained energy objective the greedy least-energy start is used when better.
+
+Time limits are wall-clock limits of the whole solve (:class:`placement.stop.Deadline`):
+the warm start, the pre-filter and the model build spend from the budget and the
+solver gets what is left (minus a small reserve for reading the solution back). A
+solve never returns worse than its warm start (:func:`keep_best`): when the solver
+stops without a better assignment — time limit, Ctrl-C, or the budget spent before it
+started — the (feasible) start is the result with the bound known so far.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
@@ -39,7 +47,12 @@ from placement.backends.base import BackendParams
 from placement.backends.highs import HighsModel
 from placement.models.offloading.cpsat import SCALE as CPSAT_SCALE
 from placement.models.offloading.cpsat import build_cpsat_model
-from placement.models.offloading.data import OffloadingData, prefilter, trivial_bound
+from placement.models.offloading.data import (
+    OffloadingData,
+    latency_lower_bound,
+    prefilter,
+    trivial_bound,
+)
 from placement.models.offloading.extract import (
     assignment_from_values,
     completion,
@@ -58,19 +71,60 @@ from placement.offloading.starts import (
     repair_start,
     resolve_start,
 )
-from placement.result import RawSolution, Status, Termination
+from placement.result import RawSolution, Status, Termination, status_of
+from placement.stop import Deadline, OutOfTime, interrupted, time_guard
 
 logger = logging.getLogger(__name__)
 
-#: Least time (s) a solver is given when the budget is nearly used up by preparation.
-MIN_SOLVER_TIME = 0.5
 
-
-def remaining(time_limit: float | None, t0: float) -> float | None:
-    """Seconds left of ``time_limit`` since ``t0`` (at least :data:`MIN_SOLVER_TIME`)."""
-    if time_limit is None:
+def objective_key(
+    instance: OffloadingInstance, objective: str, epsilon: float | None, a: Assignment | None
+) -> tuple[float, ...] | None:
+    """Sort key of an assignment for ``objective`` (smaller is better), or ``None`` when
+    it violates a constraint or the ε-constraint (energy; latency for ``energy``)."""
+    if a is None:
         return None
-    return max(time_limit - (time.perf_counter() - t0), MIN_SOLVER_TIME)
+    ev = evaluate(instance, a)
+    if ev.violations:
+        return None
+    if epsilon is not None:
+        other = ev.objective if objective == "energy" else ev.total_energy_mj
+        if other > epsilon * (1 + 1e-9) + 1e-6:
+            return None
+    if objective == "latency":
+        return (ev.objective,)
+    if objective == "energy":
+        return (ev.total_energy_mj,)
+    return (-ev.objectives["edge"], ev.objective)
+
+
+def keep_best(
+    instance: OffloadingInstance,
+    objective: str,
+    epsilon: float | None,
+    raw: RawSolution,
+    start: Assignment | None,
+    start_name: str,
+) -> RawSolution:
+    """Never return worse than the start: when the solver's assignment is missing or
+    worse than the (feasible) warm start, the start is the result (status ``feasible``
+    unless the solver proved more, statistics ``incumbent = "warm start"``)."""
+    s_start = objective_key(instance, objective, epsilon, start)
+    if s_start is None or raw.status == Status.INFEASIBLE:
+        return raw
+    s_raw = objective_key(instance, objective, epsilon, raw.solution)
+    if s_raw is not None and s_raw <= s_start:
+        return raw
+    raw.solution = start
+    raw.objective = None  # the solver's value belonged to the other assignment
+    raw.statistics["incumbent"] = f"warm start ({start_name})"
+    if raw.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        raw.status = Status.FEASIBLE
+    return raw
+
+
+def _stopped(exc: BaseException) -> Termination:
+    return Termination.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else Termination.TIME_LIMIT
 
 
 # ------------------------------------------------------------------ one exact solve
@@ -95,6 +149,20 @@ def solve_data(
     if solver == "highs":
         return _solve_highs(data, objective, epsilon, bp, start)
     return _solve_pyomo(data, objective, epsilon, bp, solver, start)
+
+
+def _second_stage(bp: BackendParams, t0: float) -> BackendParams:
+    """Options of the second stage of a lexicographic solve: what is left of the
+    deadline (or of ``bp.time_limit`` since ``t0``)."""
+    if bp.deadline is not None and bp.deadline.limited:
+        tl2 = bp.deadline.for_solver()
+    elif bp.time_limit is not None:
+        tl2 = max(bp.time_limit - (time.perf_counter() - t0), 0.05)
+    else:
+        tl2 = None
+    return BackendParams(
+        tl2, bp.mip_gap, None, bp.threads, bp.seed, bp.verbose, bp.options, bp.deadline
+    )
 
 
 def _merge_stages(first: RawSolution, second: RawSolution) -> RawSolution:
@@ -131,12 +199,8 @@ def _solve_highs(
         return raw, x, y
     floor = int(round(float(np.sum(x))))
     edge_bound = None if raw.bound is None else -raw.bound
-    tl2 = None if bp.time_limit is None else max(bp.time_limit - (time.perf_counter() - t0), 1.0)
     hm2 = HighsModel(build_matrix(data, "latency", None, edge_floor=floor), verbose=bp.verbose)
-    second = hm2.solve(
-        BackendParams(tl2, bp.mip_gap, None, bp.threads, bp.seed, bp.verbose, bp.options),
-        start=completion(data, x, y),
-    )
+    second = hm2.solve(_second_stage(bp, t0), start=completion(data, x, y))
     out = _merge_stages(raw, second)
     if second.solution is not None:
         x, y = hm2.mm.xy(second.solution)
@@ -174,10 +238,7 @@ def _solve_pyomo(
     floor = int(round(float(np.sum(x))))
     edge_bound = raw.bound
     add_edge_floor(m, floor)
-    tl2 = None if bp.time_limit is None else max(bp.time_limit - (time.perf_counter() - t0), 1.0)
-    second = pyomo_backend.solve(
-        m, solver, BackendParams(tl2, bp.mip_gap, None, bp.threads, bp.seed, bp.verbose, bp.options)
-    )
+    second = pyomo_backend.solve(m, solver, _second_stage(bp, t0))
     out = _merge_stages(raw, second)
     if second.solution is not None:
         x, y = xy_from_model(m)
@@ -232,39 +293,76 @@ def solve_milp(instance: OffloadingInstance, params: MILPParams, *, seed: int = 
         The assignment, the solver's status, its objective and the bound on the
         optimised objective.
     """
-    t0 = time.perf_counter()
+    dl = Deadline(params.time_limit)
     objective, eps = params.objective, params.epsilon
-    data = prefilter(instance, objective=objective, epsilon=eps)
-    pre = time.perf_counter() - t0
     start, start_name = resolve_start(instance, params.warm_start, seed)
-    start_obj = None
-    if start is not None:
-        start_obj = evaluate(instance, start).objective
-        start = repair_start(data, start)
-    if objective == "energy" and params.warm_start is True and eps is None:
-        # the least-energy problem is a packing problem: a greedy start beats Nimbus's
-        g = greedy_energy_start(data)
-        if (
-            start is None
-            or evaluate(instance, g).total_energy_mj < evaluate(instance, start).total_energy_mj
-        ):
-            start, start_name = g, "greedy-energy"
-    bp = BackendParams(
-        time_limit=remaining(params.time_limit, t0),
-        mip_gap=params.gap,
-        threads=params.threads,
-        seed=seed,
-        verbose=bool(params.verbose),
-    )
-    raw, x, y = solve_data(data, objective, eps, bp, solver=params.solver, start=start)
-    extra = {
+    start_obj = None if start is None else evaluate(instance, start).objective
+    data = None
+    extra: dict[str, Any] = {
         "solver": params.solver,
-        "prefilter_time_s": pre,
+        "epsilon": eps,
         "warm_start": start_name,
         "warm_start_objective": start_obj,
-        "epsilon": eps,
     }
-    return _finish(data, raw, x, y, objective, extra)
+    try:
+        with time_guard(dl):
+            t0 = time.perf_counter()
+            data = prefilter(instance, objective=objective, epsilon=eps)
+            extra["prefilter_time_s"] = time.perf_counter() - t0
+            repaired = None if start is None else repair_start(data, start)
+            if objective == "energy" and params.warm_start is True and eps is None:
+                # the least-energy problem is a packing problem: a greedy start beats Nimbus's
+                g = greedy_energy_start(data)
+                e_start = math.inf if start is None else evaluate(instance, start).total_energy_mj
+                if evaluate(instance, g).total_energy_mj < e_start:
+                    start, repaired, start_name = g, g, "greedy-energy"
+            extra.update(warm_start=start_name, warm_start_objective=start_obj)
+            if not dl.solver_has_time():
+                raise OutOfTime
+            bp = BackendParams(
+                time_limit=dl.for_solver(),
+                mip_gap=params.gap,
+                threads=params.threads,
+                seed=seed,
+                verbose=bool(params.verbose),
+                deadline=dl,
+            )
+            raw, x, y = solve_data(data, objective, eps, bp, solver=params.solver, start=repaired)
+    except (OutOfTime, KeyboardInterrupt) as exc:
+        if (
+            isinstance(exc, KeyboardInterrupt)
+            and objective_key(instance, objective, eps, start) is None
+        ):
+            raise  # nothing in hand: the interrupt goes on
+        return _out_of_time(instance, data, objective, eps, start, start_name, _stopped(exc), extra)
+    out = _finish(data, raw, x, y, objective, extra)
+    return keep_best(instance, objective, eps, out, start, start_name)
+
+
+def _out_of_time(
+    instance: OffloadingInstance,
+    data: OffloadingData | None,
+    objective: str,
+    eps: float | None,
+    start: Assignment | None,
+    start_name: str,
+    term: Termination,
+    extra: dict[str, Any],
+) -> RawSolution:
+    """The result of a solve stopped before its solver returned: the warm start (if it
+    is feasible) with a latency bound that needs no solver (the pre-filter's trivial
+    bound, else one straight from the instance)."""
+    ok = objective_key(instance, objective, eps, start) is not None
+    raw = RawSolution(
+        start if ok else None,
+        status=status_of(term, ok),
+        termination=term,
+        statistics={**extra, "incumbent": f"warm start ({start_name})" if ok else None},
+    )
+    if objective == "latency":
+        raw.bound = trivial_bound(data) if data is not None else latency_lower_bound(instance)
+        raw.statistics["trivial_bound"] = raw.bound
+    return raw
 
 
 def solve_cpsat(instance: OffloadingInstance, params: CPSATParams, *, seed: int = 0) -> RawSolution:
@@ -274,22 +372,36 @@ def solve_cpsat(instance: OffloadingInstance, params: CPSATParams, *, seed: int 
     2). The solver's scaled objective stays in ``statistics``; the evaluator's is the
     result's.
     """
-    t0 = time.perf_counter()
+    dl = Deadline(params.time_limit)
     objective, eps = params.objective, params.epsilon
-    data = prefilter(instance, objective=objective, epsilon=eps)
     start, start_name = resolve_start(instance, params.warm_start, seed)
-    if start is not None:
-        start = repair_start(data, start)
-    sv = start_vector(data, start)
-    cm = build_cpsat_model(data, objective, eps, hint=sv)
-    build = time.perf_counter() - t0
-    bp = BackendParams(
-        time_limit=remaining(params.time_limit, t0),
-        threads=params.threads,
-        seed=seed,
-        verbose=bool(params.verbose),
-    )
-    raw, sol = cpsat_backend.solve(cm.model, bp)
+    data = None
+    try:
+        with time_guard(dl):
+            t0 = time.perf_counter()
+            data = prefilter(instance, objective=objective, epsilon=eps)
+            repaired = None if start is None else repair_start(data, start)
+            sv = start_vector(data, repaired)
+            cm = build_cpsat_model(data, objective, eps, hint=sv)
+            build = time.perf_counter() - t0
+            if not dl.solver_has_time():
+                raise OutOfTime
+            bp = BackendParams(
+                time_limit=dl.for_solver(),
+                threads=params.threads,
+                seed=seed,
+                verbose=bool(params.verbose),
+                deadline=dl,
+            )
+            raw, sol = cpsat_backend.solve(cm.model, bp)
+    except (OutOfTime, KeyboardInterrupt) as exc:
+        if (
+            isinstance(exc, KeyboardInterrupt)
+            and objective_key(instance, objective, eps, start) is None
+        ):
+            raise
+        extra = {"solver": "cpsat", "warm_start": start_name, "epsilon": eps}
+        return _out_of_time(instance, data, objective, eps, start, start_name, _stopped(exc), extra)
     raw.statistics.update(
         solver="cpsat",
         build_time_s=build,
@@ -309,12 +421,8 @@ def solve_cpsat(instance: OffloadingInstance, params: CPSATParams, *, seed: int 
             raw.bound = scaled_bound / CPSAT_SCALE + data.fixed_latency - cm.rounding
         elif objective == "energy" and scaled_bound is not None:
             raw.bound = scaled_bound / CPSAT_SCALE + data.fixed_energy - cm.rounding
-    elif raw.termination == Termination.TIME_LIMIT and sv is not None and eps is None:
-        # out of time before CP-SAT adopted its hint: the (feasible) start is the incumbent
-        raw.status = Status.FEASIBLE
-        x, y = sv[: data.n_pairs], sv[data.n_pairs : data.n_pairs + data.cloud_dev.shape[0]]
-        raw.statistics["incumbent"] = "warm start"
-    return _finish(data, raw, x, y, objective, {"epsilon": eps})
+    out = _finish(data, raw, x, y, objective, {"epsilon": eps})
+    return keep_best(instance, objective, eps, out, start, start_name)
 
 
 def lp_relaxation(
@@ -325,9 +433,11 @@ def lp_relaxation(
     solver: str = "highs",
     time_limit: float | None = None,
     threads: int | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[float | None, str]:
-    """Optimal value of the LP relaxation (``None`` if not solved) and the status text."""
-    bp = BackendParams(time_limit=time_limit, threads=threads)
+    """Optimal value of the LP relaxation (``None`` if not solved) and the status text;
+    with a ``deadline`` the LP gets what it leaves once the model is built."""
+    bp = BackendParams(time_limit=time_limit, threads=threads, deadline=deadline)
     if solver == "highs":
         raw = HighsModel(build_matrix(data, objective, epsilon), relax=True).solve(bp)
         ok = raw.status == Status.OPTIMAL
@@ -349,36 +459,53 @@ def solve_lp_bound(
 
     The bound bounds the optimised objective (latency or energy; none for ``edge``).
     The status is ``feasible`` (incumbent + bound), ``heuristic`` if the LP did not
-    finish, ``no_solution`` without an incumbent. The result's objective is the
+    finish and no other bound is known (a latency LP stopped by the time limit falls
+    back on the trivial bound), ``no_solution`` without an incumbent. The result's objective is the
     *incumbent's* value (the Nimbus assignment), not the LP value.
     """
-    t0 = time.perf_counter()
+    dl = Deadline(params.time_limit)
     objective, eps = params.objective, params.epsilon
-    data = prefilter(instance, objective=objective, epsilon=eps)
-    lp_obj, lp_status = lp_relaxation(
-        data,
-        objective,
-        eps,
-        solver=params.solver,
-        time_limit=params.time_limit,
-        threads=params.threads,
-    )
-    lp_time = time.perf_counter() - t0
     inc, inc_name = heuristic_start(instance, seed)
+    t0 = time.perf_counter()
+    lp_obj, lp_status = None, "not solved (out of time)"
+    data = None
+    try:
+        with time_guard(dl):
+            data = prefilter(instance, objective=objective, epsilon=eps)
+            if dl.solver_has_time():
+                lp_obj, lp_status = lp_relaxation(
+                    data,
+                    objective,
+                    eps,
+                    solver=params.solver,
+                    threads=params.threads,
+                    deadline=dl,
+                )
+    except (OutOfTime, KeyboardInterrupt) as exc:
+        if isinstance(exc, KeyboardInterrupt) and inc is None:
+            raise
+        lp_status = "interrupted" if isinstance(exc, KeyboardInterrupt) else lp_status
+    lp_time = time.perf_counter() - t0
     stats = {
         "solver": params.solver,
         "lp_status": lp_status,
         "lp_time_s": lp_time,
         "incumbent": inc_name,
         "lp_objective": lp_obj,
-        "pairs": data.n_pairs,
-        "variables": data.n_variables,
     }
     if objective == "edge" and lp_obj is not None:
         lp_obj = -lp_obj
     if lp_obj is None:
+        stop = lp_status == "interrupted" or interrupted()
+        term = Termination.INTERRUPTED if stop else Termination.TIME_LIMIT
+        bound = None
+        if objective == "latency":  # a bound that needs no solver
+            bound = trivial_bound(data) if data is not None else latency_lower_bound(instance)
+            stats["trivial_bound"] = bound
         st = Status.NO_SOLUTION if inc is None else Status.HEURISTIC
-        return RawSolution(inc, status=st, termination=Termination.TIME_LIMIT, statistics=stats)
+        if inc is not None and bound is not None:
+            st = Status.FEASIBLE
+        return RawSolution(inc, status=st, termination=term, bound=bound, statistics=stats)
     return RawSolution(
         inc,
         status=Status.FEASIBLE if inc is not None else Status.NO_SOLUTION,

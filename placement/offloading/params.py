@@ -266,7 +266,8 @@ class PartitionedMILPParams(MILPParams):
     workers
         Slices solved at once (default: ``min(threads, cores)``).
     executor
-        Where slices run: ``process`` (default), ``thread``, ``serial`` or ``dask``.
+        Where slices run: ``thread`` (default; HiGHS releases the GIL), ``process``,
+        ``serial`` or ``dask``.
     address
         Dask scheduler address (``--executor dask``; none: a local cluster).
     """
@@ -277,7 +278,7 @@ class PartitionedMILPParams(MILPParams):
         choices=SPLITS,
     )
     workers: int | None = param(None, "jobs run at once (default: the cores available)")
-    executor: str = param("process", "where independent jobs run", choices=EXECUTORS)
+    executor: str = param("thread", "where independent jobs run", choices=EXECUTORS)
     address: str | None = param(None, "Dask scheduler address HOST:PORT (--executor dask)")
 
     def __post_init__(self) -> None:

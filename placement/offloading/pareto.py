@@ -51,6 +51,7 @@ from placement.offloading.starts import greedy_energy_start, repair_start
 from placement.registry import PROBLEMS
 from placement.registry import method as lookup_method
 from placement.result import RawSolution, Result, Status, Termination
+from placement.stop import interrupted
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ def _solve_tasks(
     spec = lookup_method("offloading", method)
     out = []
     for obj, eps, given in tasks:
+        if interrupted():
+            raise KeyboardInterrupt
         t0 = time.perf_counter()
         kw = dict(params)
         seed = kw.pop("seed", 0)
@@ -127,6 +130,8 @@ def _solve_tasks_highs(
     )
     done: dict[int, dict[str, Any]] = {}
     for ti in order:
+        if interrupted():
+            raise KeyboardInterrupt
         obj, eps, given = tasks[ti]
         t0 = time.perf_counter()
         if obj not in models:
@@ -156,6 +161,8 @@ def _solve_tasks_highs(
             ),
             start=start,
         )
+        if hm.abandoned:  # the solver kept running past its stop request: a fresh model
+            models.pop(obj)
         if o.solution is not None:
             last[obj] = o.solution
         rec: dict[str, Any] = {"objective": obj, "epsilon": eps, "status": o.status, "time_s": 0.0}

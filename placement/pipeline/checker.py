@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import math
 
-from placement.pipeline.instance import PipelineInstance, Placement
+from placement.pipeline.instance import PipelineInstance
+from placement.pipeline.solution import Placement
 from placement.tolerances import PIPELINE_TOL as RTOL
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from placement.pipeline.instance import PipelineInstance, Placement
+from placement.pipeline.instance import PipelineInstance
+from placement.pipeline.solution import Placement
 from placement.tolerances import PIPELINE_TOL as TOL
 
 logger = logging.getLogger(__name__)

@@ -23,6 +23,8 @@ from typing import Any
 import networkx as nx
 
 from placement.errors import InputError
+from placement.pipeline.dag import is_dag, weakly_connected
+from placement.pipeline.solution import Placement, Route  # noqa: F401  (public re-export)
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,16 @@ class Node:
             if hi < lo:
                 raise InputError("must satisfy min <= max", field="availability_h")
             object.__setattr__(self, "availability_h", (float(lo), float(hi)))
+        if self.coords is not None:
+            if not isinstance(self.coords, tuple | list) or len(self.coords) != 2:
+                raise InputError("must be a pair (latitude, longitude)", field="coords")
+            c = (
+                _check_number(self.coords[0], "coords[0]", lo=-math.inf),
+                _check_number(self.coords[1], "coords[1]", lo=-math.inf),
+            )
+            object.__setattr__(self, "coords", c)
+        if self.node_class is not None and not isinstance(self.node_class, str):
+            raise InputError(f"must be a string, got {self.node_class!r}", field="class")
 
     def capacity(self, resource: str) -> float:
         """Capacity of ``resource`` (0 when the node does not declare it)."""
@@ -280,6 +292,11 @@ class Function:
         object.__setattr__(self, "overrides", _ro_map(self.overrides))
         _check_number(self.cost, "cost", lo=-math.inf)
         object.__setattr__(self, "flavours", _ro_map(self.flavours))
+        if self.flavour is not None and not isinstance(self.flavour, str):
+            raise InputError(f"must be a string, got {self.flavour!r}", field="flavour")
+        for k, c in enumerate(sorted(self.requires, key=str)):
+            if not isinstance(c, str):
+                raise InputError(f"entry {k} must be a string, got {c!r}", field="requires")
         if self.flavour is not None and self.flavour not in self.flavours:
             known = sorted(self.flavours)
             raise InputError(f"unknown flavour {self.flavour!r} (known: {known})", field="flavour")
@@ -358,10 +375,16 @@ class Step:
 
     def __post_init__(self) -> None:
         _check_name(self.id, "id")
+        if self.function is not None:
+            _check_name(self.function, "function")
         if self.nodes is not None:
+            if isinstance(self.nodes, str):
+                raise InputError("must be a list of node names", field="nodes")
             object.__setattr__(self, "nodes", tuple(self.nodes))
             if not self.nodes:
                 raise InputError("must list at least one node", field="nodes")
+            for k, n in enumerate(self.nodes):
+                _check_name(n, f"nodes[{k}]")
         if self.function is None and self.nodes is None:
             raise InputError("a step needs a 'function' or pinned 'nodes'", field="function")
         if (
@@ -437,16 +460,13 @@ class Request:
         pairs = [(e.src, e.dst) for e in self.edges]
         if len(set(pairs)) != len(pairs):
             raise InputError("duplicate edge", field="edges")
-        g = nx.DiGraph()
-        g.add_nodes_from(ids)
-        g.add_edges_from(pairs)
-        if not nx.is_directed_acyclic_graph(g):
+        if not is_dag(ids, pairs):
             raise InputError("the steps must form a DAG (cycle found)", field="edges")
-        if len(ids) > 1 and not nx.is_weakly_connected(g):
+        if len(ids) > 1 and not weakly_connected(ids, pairs):
             raise InputError("the steps must be connected by edges", field="edges")
         _check_number(self.max_delay_ms, "max_delay_ms", allow_inf=True)
         _check_number(self.priority, "priority")
-        if self.execution not in EXECUTION_MODES:
+        if not isinstance(self.execution, str) or self.execution not in EXECUTION_MODES:
             raise InputError(
                 f"must be one of {list(EXECUTION_MODES)}, got {self.execution!r}", field="execution"
             )
@@ -706,95 +726,3 @@ class PipelineInstance:
             "steps": sum(len(r.steps) for r in self.requests),
             "source": self.meta.get("source", "-"),
         }
-
-
-@dataclass(frozen=True)
-class Route:
-    """The walk one request edge takes between two hosting nodes."""
-
-    edge: int
-    src: str
-    dst: str
-    path: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "path", tuple(self.path))
-
-
-@dataclass
-class Placement:
-    """A solution: instances per (node, function), step hosts and routes.
-
-    Attributes
-    ----------
-    instances
-        ``(node, function) -> count`` of instances.
-    steps
-        Request name -> step id -> hosting nodes (one per replica). A request
-        absent from this mapping is not admitted.
-    routes
-        Request name -> list of :class:`Route` (one per edge and replica pair).
-    flavours
-        ``(node, function) -> {flavour: count}`` where the flavour is a decision
-        (:attr:`Function.choices`); the counts add up to ``instances[(node, function)]``.
-    """
-
-    instances: dict[tuple[str, str], int] = field(default_factory=dict)
-    steps: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
-    routes: dict[str, list[Route]] = field(default_factory=dict)
-    flavours: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
-
-    def _instance_rows(self) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        for (v, f), c in sorted(self.instances.items()):
-            if not c:
-                continue
-            fl = self.flavours.get((v, f))
-            for k, n in sorted((fl or {}).items()):
-                rows += [{"node": v, "function": f, "flavour": k, "count": int(n)}] if n else []
-            rest = int(c) - sum(int(n) for n in (fl or {}).values())
-            rows += [{"node": v, "function": f, "count": rest}] if rest else []
-        return rows
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (an instance row per flavour where flavours are recorded)."""
-        return {
-            "instances": self._instance_rows(),
-            "requests": {
-                r: {
-                    "steps": {s: list(nodes) for s, nodes in d.items()},
-                    "routes": [
-                        {"edge": rt.edge, "from": rt.src, "to": rt.dst, "path": list(rt.path)}
-                        for rt in self.routes.get(r, [])
-                    ],
-                }
-                for r, d in self.steps.items()
-            },
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any], path: str | None = None) -> Placement:
-        """Inverse of :meth:`to_dict` (raises InputError on malformed input)."""
-        try:
-            inst: dict[tuple[str, str], int] = {}
-            fls: dict[tuple[str, str], dict[str, int]] = {}
-            for e in d.get("instances", []):
-                key = (e["node"], e["function"])
-                inst[key] = inst.get(key, 0) + int(e["count"])
-                if (k := e.get("flavour")) is not None:
-                    fls.setdefault(key, {})[str(k)] = fls.get(key, {}).get(str(k), 0) + int(
-                        e["count"]
-                    )
-            steps: dict[str, dict[str, tuple[str, ...]]] = {}
-            routes: dict[str, list[Route]] = {}
-            for r, rd in d.get("requests", {}).items():
-                steps[r] = {s: tuple(n) for s, n in rd.get("steps", {}).items()}
-                routes[r] = [
-                    Route(int(x["edge"]), x["from"], x["to"], tuple(x["path"]))
-                    for x in rd.get("routes", [])
-                ]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(
-                f"malformed placement ({exc!r})", path=path, field="placement"
-            ) from None
-        return cls(inst, steps, routes, fls)

@@ -38,7 +38,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from placement._io import check_instance_hash, dump_json, load_json
+from placement._io import (
+    check_count,
+    check_finite,
+    check_instance_hash,
+    check_quantity,
+    dump_json,
+    load_json,
+    without_timings,
+)
 from placement.errors import InputError
 from placement.pipeline.formats.bjointsp import is_bjointsp, read_bjointsp
 from placement.pipeline.formats.gap import is_gap_file, read_gap
@@ -84,6 +92,7 @@ def _obj(d: Any, fld: str, allowed: set[str], required: tuple[str, ...] = ()) ->
 def _list(d: Any, fld: str) -> list:
     if not isinstance(d, list):
         raise InputError(f"must be a list, got {type(d).__name__}", field=fld)
+    check_count(len(d), "entries", "pipeline", field=fld)
     return d
 
 
@@ -102,12 +111,20 @@ def _num(d: Any, fld: str, *, none_is_inf: bool = False) -> float:
         raise InputError(
             f"must be a number{' or null' if none_is_inf else ''}, got {d!r}", field=fld
         )
-    return float(d)
+    return check_quantity(d, fld, "pipeline")
+
+
+def _int(d: Any, fld: str) -> Any:
+    """An integer field: kept as given (the instance checks its range) unless absurd."""
+    if isinstance(d, int) and not isinstance(d, bool):
+        check_quantity(d, fld, "pipeline")
+    return d
 
 
 def _nums(d: Any, fld: str) -> dict[str, float]:
     if not isinstance(d, dict):
         raise InputError(f"must be an object of numbers, got {type(d).__name__}", field=fld)
+    check_count(len(d), "entries", "pipeline", field=fld)
     return {k: _num(v, f"{fld}.{k}", none_is_inf=True) for k, v in d.items()}
 
 
@@ -264,7 +281,7 @@ def instance_from_dict(d: Any) -> PipelineInstance:
                 demands=_nums(fd.get("demands", {}), f"{f}.demands"),
                 proc_ms=_num(fd.get("proc_ms", 0.0), f"{f}.proc_ms"),
                 capacity=_num(fd.get("capacity"), f"{f}.capacity", none_is_inf=True),
-                max_instances=mi,
+                max_instances=_int(mi, f"{f}.max_instances"),
                 requires=frozenset(_strs(fd.get("requires", []), f"{f}.requires")),
                 cost=_num(fd.get("cost", 0.0), f"{f}.cost"),
                 overrides=ovs,
@@ -302,7 +319,7 @@ def instance_from_dict(d: Any) -> PipelineInstance:
                     id=sd["id"],
                     function=sd.get("function"),
                     nodes=None if nodes_ is None else tuple(_strs(nodes_, f"{sf}.nodes")),
-                    replicas=sd.get("replicas", 1),
+                    replicas=_int(sd.get("replicas", 1), f"{sf}.replicas"),
                     load=None if sd.get("load") is None else _num(sd["load"], f"{sf}.load"),
                     max_boot_ms=None
                     if "max_boot_ms" not in sd
@@ -348,6 +365,7 @@ def instance_from_dict(d: Any) -> PipelineInstance:
     meta = d.get("meta", {})
     if not isinstance(meta, dict):
         raise InputError("must be an object", field="meta")
+    check_finite(meta, "meta")
     name = d.get("name", "pipeline")
     if not isinstance(name, str):
         raise InputError("must be a string", field="name")
@@ -499,7 +517,7 @@ def _jsonable(x: Any) -> Any:
 
 def read_pipeline_json(path: str | os.PathLike[str]) -> PipelineInstance:
     """Read a ``placement/pipeline`` JSON file (``.gz`` transparently)."""
-    d = load_json(path)
+    d = load_json(path, "pipeline")
     try:
         return instance_from_dict(d)
     except InputError as exc:
@@ -532,7 +550,7 @@ def detect_format(path: str | os.PathLike[str]) -> str | None:
             return "gml"
         if name.endswith(".json") or name.endswith(".json.gz"):
             try:
-                d = load_json(p)
+                d = load_json(p, "pipeline")
             except InputError:
                 return None
             if isinstance(d, dict) and d.get("format") == FORMAT:
@@ -644,14 +662,18 @@ def solution_to_dict(inst: PipelineInstance, result: Result) -> dict[str, Any]:
     }
 
 
-def write_solution(inst: PipelineInstance, result: Result, path: str | os.PathLike[str]) -> None:
-    """Write the solution file of ``result`` atomically."""
-    dump_json(path, solution_to_dict(inst, result), indent=1)
+def write_solution(
+    inst: PipelineInstance, result: Result, path: str | os.PathLike[str], *, timings: bool = True
+) -> None:
+    """Write the solution file of ``result`` atomically; ``timings=False`` leaves out
+    every measured time, so two runs with the same seed give identical files."""
+    d = solution_to_dict(inst, result)
+    dump_json(path, d if timings else without_timings(d), indent=1)
 
 
 def read_solution(path: str | os.PathLike[str]) -> tuple[Placement, dict[str, Any]]:
     """Read a pipeline solution file: its placement and the whole parsed object."""
-    d = load_json(path)
+    d = load_json(path, "solution")
     if not isinstance(d, dict) or d.get("format") != SOLUTION_FORMAT:
         raise InputError(f"must be {SOLUTION_FORMAT!r}", path=str(path), field="format")
     if d.get("placement") is None:

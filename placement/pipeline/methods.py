@@ -9,6 +9,11 @@ infeasible runs no solution; the placement is extracted and the run's statistics
 whether the layered formulation's assumptions held (bandwidth never bound, segment
 paths shortest for both hops and delay).
 
+The time limit is a wall-clock limit of the whole solve (:class:`placement.stop.Deadline`):
+the model build and its load into HiGHS (pure Python, the slow part on large instances)
+spend from it and the solver gets what is left; a budget spent before the solver
+starts ends the solve with status ``no_solution``, termination ``time_limit``.
+
 Lexicographic tie-break: with ``tiebreak`` (default: the first bounded objective when
 both objectives have integral steps), the objective ``y`` and the tie-break ``x`` are
 blended into ``k/s_y · y + x/s_x`` with ``k`` beyond the range of ``x/s_x``, so the
@@ -36,7 +41,9 @@ from placement.models.pipeline.extract import extract_placement
 from placement.pipeline.evaluate import evaluate_pipeline
 from placement.pipeline.instance import PipelineInstance
 from placement.pipeline.params import OBJECTIVES, MILPParams
+from placement.pipeline.solution import Placement
 from placement.result import RawSolution, Status, Termination
+from placement.stop import Deadline, OutOfTime, time_guard
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +113,7 @@ class PipelineSolver:
         )
         self.build_time = time.perf_counter() - t0
         self.opt = make_solver(solver)
+        self.abandoned = False
         logger.info(
             "built %s model of %s in %.2fs (%d commodities)",
             formulation,
@@ -131,10 +139,21 @@ class PipelineSolver:
             self.model.weight[k] = float(weights.get(k, 0.0))
 
     def run(self, params: BackendParams, before_solve: Any = None) -> RawSolution:
-        """Solve once; the incumbent (if any) is loaded into the model."""
-        return pyomo_backend.solve(
+        """Solve once; the incumbent (if any) is loaded into the model.
+
+        Raises
+        ------
+        RuntimeError
+            When an earlier run was abandoned (its solver may still hold the model).
+        """
+        if self.abandoned:
+            raise RuntimeError("this model was abandoned by an earlier run")
+        out = pyomo_backend.solve(
             self.model, "highs", params, opt=self.opt, before_solve=before_solve
         )
+        if out.statistics.get("abandoned"):
+            self.abandoned = True
+        return out
 
     def raw(self, out: RawSolution, objective: str, bound: float | None = None) -> RawSolution:
         """The method's :class:`RawSolution` of a run: the extracted placement, the bound
@@ -204,7 +223,43 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
         ``objective_name`` the objective optimised; ``statistics["layered_exact"]``
         whether the layered formulation was exact for this instance.
     """
+    dl = Deadline(params.time_limit)
     objective = params.objective or instance.meta.get("default_objective", "cores")
+    # the MIP start (the pipeline greedy): an incumbent even if the build runs out of time
+    start = _heuristic_start(instance, params, objective, dict(params.bounds), seed)
+    try:
+        with time_guard(dl):
+            built = _solve_milp(instance, params, objective, dl, seed, start)
+    except OutOfTime:
+        # the budget ran out in the model build or load, before the solver started
+        raw = RawSolution(
+            None,
+            status=Status.NO_SOLUTION,
+            termination=Termination.TIME_LIMIT,
+            statistics={"formulation": params.formulation, "out_of_time": "before the solver"},
+            objective_name=objective,
+        )
+        return _not_worse_than_start(raw, start, instance, objective)
+    if isinstance(built, RawSolution):
+        return built
+    ps, out, bound_value = built
+    raw = ps.raw(out, objective, bound=bound_value)  # reading back: outside the guard
+    if raw.status == Status.OPTIMAL:
+        raw.bound = None  # the result's bound is then its (proven) objective
+    return _not_worse_than_start(raw, start, instance, objective)
+
+
+def _solve_milp(
+    instance: PipelineInstance,
+    params: MILPParams,
+    objective: str,
+    dl: Deadline,
+    seed: int,
+    start: tuple[Any, float] | None,
+) -> tuple[PipelineSolver, RawSolution, float | None] | RawSolution:
+    """Build, weigh and solve (under the caller's time guard): the solver, its raw
+    outcome and the bound on ``objective`` (or the result itself when nothing can be
+    admitted)."""
     bounds = dict(params.bounds)
     tiebreak = params.tiebreak if params.tiebreak is not None else next(iter(bounds), None)
     if tiebreak == objective:
@@ -220,8 +275,6 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
     m = ps.model
     if not m.prep.commodities:
         # nothing can be admitted (every request is on-demand and no node can host it)
-        from placement.pipeline.instance import Placement
-
         return RawSolution(
             Placement(),
             status=Status.OPTIMAL,
@@ -246,15 +299,17 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
             abs_gap = 0.5
     ps.set_weights(weights)
     rel = 0.0 if params.mip_gap is None and abs_gap is not None else params.mip_gap
-    start = _heuristic_start(instance, params, objective, bounds, seed)
+    if not dl.solver_has_time():
+        raise OutOfTime
     out = ps.run(
         BackendParams(
-            time_limit=params.time_limit,
+            time_limit=dl.for_solver(),
             mip_gap=rel,
             abs_gap=abs_gap,
             threads=params.threads,
             seed=seed,
             verbose=bool(params.verbose),
+            deadline=dl,
         ),
         before_solve=None if start is None else _start_hook(start[0]),
     )
@@ -265,10 +320,7 @@ def solve_milp(instance: PipelineInstance, params: MILPParams, *, seed: int = 0)
             bound_value = sense * (out.bound - ((ubx or 0.0) / sx if sx else 0.0)) / scale
         else:
             bound_value = sense * out.bound
-    raw = ps.raw(out, objective, bound=bound_value)
-    if raw.status == Status.OPTIMAL:
-        raw.bound = None  # the result's bound is then its (proven) objective
-    return _not_worse_than_start(raw, start, instance, objective)
+    return ps, out, bound_value
 
 
 def _heuristic_start(

@@ -27,6 +27,7 @@ from placement.pipeline.methods import PipelineSolver, integral_step
 from placement.pipeline.params import OBJECTIVES
 from placement.registry import PROBLEMS
 from placement.result import RawSolution, Result, Status, Termination
+from placement.stop import interrupted
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,9 @@ def pareto_pipeline(
             # below the first point the work is the proof, not the search: light heuristics
             opts = {"mip_heuristic_effort": 0.01 if eps is not None else 0.05}
             out1 = ps.run(BackendParams(time_limit, 0.0, None, threads, seed, False, opts))
-            if out1.solution is None:
+            if interrupted():
+                raise KeyboardInterrupt  # a front cut short is not a front
+            if out1.solution is None or ps.abandoned:
                 logger.info("sweep ends at eps=%s: %s", eps, out1.termination)
                 stats_points.append(
                     {
@@ -181,6 +184,8 @@ def pareto_pipeline(
                     time_limit, 0.0, None, threads, seed, False, {"mip_heuristic_effort": 0.05}
                 )
             )
+            if interrupted():
+                raise KeyboardInterrupt
             res = _result(ps, out2, x, seed) if out2.solution is not None else r1
             vals = dict(res.metrics["objectives"])
             proven = (
@@ -217,6 +222,8 @@ def pareto_pipeline(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix({x: vals[x], y: vals[y]})
+            if ps.abandoned:  # the solver ignored its time limit: no further solves
+                break
             xv = vals[x]
             d = step if exact_step else 1e-6 * max(1.0, abs(xv))
             eps = xv - d if sx > 0 else xv + d

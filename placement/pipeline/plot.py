@@ -10,7 +10,8 @@ from typing import Any
 import networkx as nx
 
 from placement._io import atomic_write_bytes
-from placement.pipeline.instance import PipelineInstance, Placement
+from placement.pipeline.instance import PipelineInstance
+from placement.pipeline.solution import Placement
 
 
 def allocation_map(

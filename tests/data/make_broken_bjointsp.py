@@ -85,6 +85,24 @@ CASES = {
     ),
     "sources_not_a_list": ({"sources.yaml": "node: pop0\n"}, ["sources", "must be a list"]),
     "invalid_yaml": ({"sources.yaml": "- node: [pop0\n"}, [None, "not valid YAML"]),
+    "yaml_alias_bomb": (
+        {
+            "sources.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, c in zip("abcdefgh", "bcdefghi")
+            )
+        },
+        [None, "anchors and aliases are not accepted"],
+    ),
+    "graphml_doctype": (
+        {
+            "network.graphml": NET.replace(
+                "<graphml ", '<!DOCTYPE lol [<!ENTITY lol "lol">]>\n<graphml ', 1
+            )
+        },
+        [None, "document type"],
+    ),
     "node_id_not_integer": (
         {
             "network.graphml": NET.replace('node id="2"', 'node id="x"').replace(

@@ -34,6 +34,7 @@ vlinks' ``max_delay`` plus the components' ``vnf_delay``.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 from pathlib import Path
@@ -41,10 +42,13 @@ from typing import Any
 
 import networkx as nx
 
+from placement._io import check_count, check_tree, check_xml, read_bytes, read_limits, read_text
 from placement.errors import InputError
 from placement.pipeline.instance import Edge, Function, Link, Node, PipelineInstance, Request, Step
 
 logger = logging.getLogger(__name__)
+
+FMT = "bjointsp"
 
 #: B-JointSP's command-line defaults for node and link capacities.
 DEFAULT_CPU, DEFAULT_MEM, DEFAULT_DR = 10.0, 10.0, 50.0
@@ -62,14 +66,25 @@ def _geodesic_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _yaml(path: Path) -> Any:
+    """A YAML file under the ``bjointsp`` read limits; anchors and aliases are refused
+    (an alias bomb expands without bound when the tree is walked)."""
     import yaml
 
-    if not path.is_file():
-        raise InputError("file not found", path=str(path))
+    text = read_text(path, FMT)
+    cap = read_limits(FMT).max_items
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        for k, ev in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+                raise InputError("YAML anchors and aliases are not accepted", path=str(path))
+            if k > cap:
+                raise InputError(
+                    f"more than the {FMT} limit of {cap:,} YAML values", path=str(path)
+                )
+        obj = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML ({exc.__class__.__name__})", path=str(path)) from None
+    check_tree(obj, FMT, path=str(path))
+    return obj
 
 
 def find_files(path: str | Path | list | tuple) -> tuple[Path, Path, Path] | None:
@@ -88,7 +103,7 @@ def find_files(path: str | Path | list | tuple) -> tuple[Path, Path, Path] | Non
     ymls = sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
     if len(gml) != 1 or len(ymls) != 2:
         return None
-    tmpl = [y for y in ymls if "vnfs:" in y.read_text(encoding="utf-8", errors="replace")]
+    tmpl = [y for y in ymls if "vnfs:" in read_text(y, FMT)]
     if len(tmpl) != 1:
         tmpl = [y for y in ymls if "templ" in y.name.lower()]
     if len(tmpl) != 1:
@@ -115,12 +130,16 @@ def read_network(path: Path) -> tuple[list[Node], list[Link]]:
     """Nodes ``pop<n>`` and links of a B-JointSP GraphML network."""
     if path.suffix.lower() != ".graphml":
         raise InputError("the network must be a .graphml file", path=str(path), field="network")
+    raw = read_bytes(path, FMT)
+    check_xml(raw, FMT, path=str(path))
     try:
-        g = nx.read_graphml(path)
+        g = nx.read_graphml(io.BytesIO(raw))
     except Exception as exc:  # noqa: BLE001 - networkx raises many kinds
         raise InputError(
             f"not a GraphML graph ({exc.__class__.__name__})", path=str(path)
         ) from None
+    check_count(g.number_of_nodes(), "nodes", FMT, path=str(path))
+    check_count(g.number_of_edges(), "edges", FMT, path=str(path))
     names = {}
     for n in g.nodes:
         try:

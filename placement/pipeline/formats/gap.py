@@ -14,8 +14,10 @@ instance capacity; each job is a one-step request. Minimising the objective
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
+from placement._io import check_count, read_limits, read_text
 from placement.errors import InputError
 from placement.pipeline.instance import Function, Node, Override, PipelineInstance, Request, Step
 
@@ -23,26 +25,24 @@ logger = logging.getLogger(__name__)
 
 
 def _tokens(path: Path) -> list[int]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file ({exc.__class__.__name__})", path=str(path)) from None
+    words = read_text(path, "gap").split()
+    check_count(len(words), "numbers", "gap", path=str(path))
+    lim = read_limits("gap").max_number
     out = []
-    for k, t in enumerate(text.split()):
+    for k, t in enumerate(words):
         try:
-            out.append(int(t))
+            f = float(t)
         except ValueError:
-            try:
-                f = float(t)
-            except ValueError:
-                raise InputError(
-                    f"token {k} is not a number: {t!r}", path=str(path), field="data"
-                ) from None
-            if not f.is_integer():
-                raise InputError(
-                    f"token {k} is not an integer: {t!r}", path=str(path), field="data"
-                ) from None
-            out.append(int(f))
+            raise InputError(
+                f"token {k} is not a number: {t!r}", path=str(path), field="data"
+            ) from None
+        if not (math.isfinite(f) and f.is_integer()):
+            raise InputError(f"token {k} is not an integer: {t!r}", path=str(path), field="data")
+        if abs(f) > lim:
+            raise InputError(
+                f"token {k} is beyond the limit of ±{lim:g}: {t!r}", path=str(path), field="data"
+            )
+        out.append(int(t) if t.lstrip("+-").isdigit() else int(f))
     return out
 
 
@@ -65,7 +65,7 @@ def is_gap_file(path: str | Path) -> bool:
     """Whether ``path`` is a text file laid out as an OR-Library GAP instance."""
     p = Path(path)
     try:
-        if not p.is_file() or p.stat().st_size > 5_000_000:
+        if not p.is_file() or p.stat().st_size > min(5_000_000, read_limits("gap").max_file_bytes):
             return False
         with open(p, "rb") as fh:
             head = fh.read(64)
@@ -87,8 +87,6 @@ def read_gap(path: str | Path, *, name: str | None = None) -> PipelineInstance:
         When the counts do not match the header or a value is negative.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", path=str(p))
     tok = _tokens(p)
     off = _layout(tok)
     if off is None:

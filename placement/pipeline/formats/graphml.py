@@ -39,6 +39,7 @@ from typing import Any
 
 import networkx as nx
 
+from placement._io import bracket_depth, check_count, check_xml, read_bytes, read_limits
 from placement.errors import InputError
 from placement.pipeline.instance import Link, Node, PipelineInstance
 
@@ -88,8 +89,18 @@ def graph_to_instance(g: nx.Graph, name: str, source: str) -> PipelineInstance:
         try:
             if lat is not None and lon is not None:
                 coords = (float(lat), float(lon))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             coords = None
+        if coords is not None and not (
+            math.isfinite(coords[0])
+            and math.isfinite(coords[1])
+            and -90 <= coords[0] <= 90
+            and -180 <= coords[1] <= 360
+        ):
+            raise InputError(
+                f"Latitude / Longitude {lat!r} / {lon!r} out of range ([-90, 90] / [-180, 360])",
+                field=f"node {nm!r}",
+            )
         nodes.append(Node(name=nm, coords=coords))
     coord = {nd.name: nd.coords for nd in nodes}
     merged: dict[frozenset[str], list[float]] = {}
@@ -101,7 +112,15 @@ def graph_to_instance(g: nx.Graph, name: str, source: str) -> PipelineInstance:
             n_loops += 1
             continue
         if "delay_ms" in data:
-            d = float(data["delay_ms"])
+            try:
+                d = float(data["delay_ms"])
+            except (TypeError, ValueError, OverflowError):
+                d = math.nan
+            if not (math.isfinite(d) and 0 <= d <= read_limits("graphml").max_number):
+                raise InputError(
+                    f"delay_ms must be a finite number >= 0, got {data['delay_ms']!r}",
+                    field=f"edge {a!r}-{b!r}",
+                )
         elif coord[a] is not None and coord[b] is not None:
             d = great_circle_km(coord[a], coord[b]) / SPEED_KM_PER_MS
         else:
@@ -110,9 +129,9 @@ def graph_to_instance(g: nx.Graph, name: str, source: str) -> PipelineInstance:
         bw = math.inf
         raw = data.get("LinkSpeedRaw")
         try:
-            if raw is not None and float(raw) > 0:
+            if raw is not None and math.isfinite(float(raw)) and float(raw) > 0:
                 bw = float(raw) / 1e6
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
         key = frozenset((a, b))
         if key in merged:
@@ -154,16 +173,27 @@ def read_substrate(path: str | Path, format: str | None = None) -> PipelineInsta
         When networkx cannot parse the file.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", path=str(p))
     fmt = format or ("gml" if p.name.lower().endswith(".gml") else "graphml")
+    raw = read_bytes(p, fmt)
+    if fmt == "gml":
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", path=str(p)) from None
+        if bracket_depth(text) > read_limits(fmt).max_depth:
+            raise InputError(
+                f"lists nested deeper than the {fmt} limit of {read_limits(fmt).max_depth}",
+                path=str(p),
+            )
+    else:
+        check_xml(raw, fmt, path=str(p))
     try:
-        raw = p.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
         g = parse_graph(raw, fmt)
     except Exception as exc:  # noqa: BLE001 - any parse error is bad input
-        raise InputError(f"cannot parse {fmt}: {exc}", path=str(p), field="graph") from None
+        msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot parse {fmt}: {msg}", path=str(p), field="graph") from None
+    check_count(g.number_of_nodes(), "nodes", fmt, path=str(p))
+    check_count(g.number_of_edges(), "edges", fmt, path=str(p))
     name = p.name.split(".")[0]
     try:
         return graph_to_instance(g, name, fmt)

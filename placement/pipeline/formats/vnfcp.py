@@ -20,6 +20,7 @@ import math
 import re
 from pathlib import Path
 
+from placement._io import check_count, read_limits, read_text
 from placement.errors import InputError
 from placement.pipeline.instance import Edge, Function, Link, Node, PipelineInstance, Request, Step
 
@@ -30,14 +31,11 @@ _RES_ALIASES = {"cpu": "cores", "cores": "cores", "ram": "ram", "hdd": "hdd"}
 
 
 def _lines(path: Path) -> list[tuple[int, str]]:
-    if not path.is_file():
-        raise InputError("file not found", path=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=str(path)) from None
+    text = read_text(path, "vnfcp")
+    lines = text.splitlines()
+    check_count(len(lines), "lines", "vnfcp", path=str(path))
     out = []
-    for k, line in enumerate(text.splitlines(), start=1):
+    for k, line in enumerate(lines, start=1):
         s = line.strip()
         if s and not s.startswith("#"):
             out.append((k, s))
@@ -53,13 +51,32 @@ def _num(tok: str, path: Path, fld: str, *, unbounded: bool = True) -> float:
         return math.inf
     if not math.isfinite(v) or v < 0:
         raise InputError(f"must be >= 0 or -1 (unbounded), got {tok!r}", path=str(path), field=fld)
+    if v > read_limits("vnfcp").max_number:
+        raise InputError(
+            f"must be at most {read_limits('vnfcp').max_number:g}, got {tok!r}",
+            path=str(path),
+            field=fld,
+        )
     return v
 
 
-def _split_node_id(tok: str) -> tuple[str, tuple[float, float] | None]:
+def _split_node_id(
+    tok: str, path: Path | None = None, fld: str | None = None
+) -> tuple[str, tuple[float, float] | None]:
     m = re.fullmatch(r"([^()]+)\(\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\)", tok)
     if m:
-        return m.group(1), (float(m.group(2)), float(m.group(3)))
+        try:
+            xy = (float(m.group(2)), float(m.group(3)))
+        except ValueError:
+            raise InputError(
+                f"node coordinates must be numbers, got {tok!r}", path=str(path), field=fld
+            ) from None
+        lim = read_limits("vnfcp").max_number
+        if not all(math.isfinite(c) and abs(c) <= lim for c in xy):
+            raise InputError(
+                f"node coordinates must be finite, got {tok!r}", path=str(path), field=fld
+            )
+        return m.group(1), xy
     return tok, None
 
 
@@ -137,17 +154,16 @@ def read_vnflib(path: Path) -> tuple[list[Function], dict[str, list[str]], list[
                 "capacity must be > 0 or -1", path=str(path), field=f"{fld} (capacity)"
             )
         try:
-            max_inst = int(float(maxi))
+            mi = float(maxi)
         except ValueError:
+            mi = math.nan
+        if not (math.isfinite(mi) and -1 <= mi <= read_limits("vnfcp").max_number):
             raise InputError(
-                f"max instances must be an integer, got {maxi!r}",
+                f"max instances must be -1 or an integer >= 0, got {maxi!r}",
                 path=str(path),
                 field=f"{fld} (max instances)",
-            ) from None
-        if max_inst < -1:
-            raise InputError(
-                "max instances must be >= -1", path=str(path), field=f"{fld} (max instances)"
             )
+        max_inst = int(mi)
         funcs.append(
             Function(
                 name=key,
@@ -192,7 +208,7 @@ def read_topology(path: Path, resources: list[str]) -> tuple[list[Node], list[Li
         fld = f"line {ln}"
         if len(toks) < 2:
             raise InputError("node row needs an id and resources", path=str(path), field=fld)
-        name, coords = _split_node_id(toks[0])
+        name, coords = _split_node_id(toks[0], path, fld)
         if name in ids:
             raise InputError(f"duplicate node {name!r}", path=str(path), field=fld)
         ids.add(name)
@@ -232,11 +248,22 @@ def read_requests(
     """Read a ``requests`` file (one chain per line; identical lines are distinct requests)."""
     known = {f.name for f in functions}
 
+    budget = read_limits("vnfcp").max_records
+
     def expand(name: str, depth: int = 0) -> list[str]:
         if name in known:
             return [name]
         if name in aliases and depth < 20:
-            return [x for a in aliases[name] for x in expand(a, depth + 1)]
+            out: list[str] = []
+            for a in aliases[name]:
+                out += expand(a, depth + 1)
+                if len(out) > budget:
+                    raise InputError(
+                        f"alias {name!r} expands to more than {budget} VNFs",
+                        path=str(path),
+                        field="chain",
+                    )
+            return out
         raise KeyError(name)
 
     reqs: list[Request] = []
@@ -261,6 +288,7 @@ def read_requests(
                 chain += expand(t.lower())
             except KeyError:
                 raise InputError(f"unknown VNF or alias {t!r}", path=str(path), field=fld) from None
+            check_count(len(chain), "chain steps", "vnfcp", path=str(path), field=fld)
         steps = [Step("ingress", nodes=(ing,))]
         steps += [Step(f"f{i + 1}", function=f) for i, f in enumerate(chain)]
         steps += [Step("egress", nodes=(egr,))]
@@ -283,7 +311,12 @@ def read_front(path: str | Path) -> list[tuple[float, float]]:
     for _, s in _lines(p):
         m = re.fullmatch(r"\[?\s*([0-9.eE+-]+)\s*,\s*([0-9.eE+-]+)\s*\]?", s)
         if m:
-            pts.append((float(m.group(1)), float(m.group(2))))
+            try:
+                xy = (float(m.group(1)), float(m.group(2)))
+            except ValueError:
+                continue
+            if all(math.isfinite(v) for v in xy):
+                pts.append(xy)
     return sorted(set(pts))
 
 
