@@ -46,7 +46,7 @@ old kind, row 2 old target) and returns how many; the caller reads the new targe
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from placement.heuristics._numba import njit
 from placement.heuristics.offloading._kernels import _argmin4, _queue, _splitmix_next, maxload
 
 KIND_LOCAL = 0

@@ -28,7 +28,7 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
-from numba import njit
+from placement.heuristics._numba import njit
 from placement.heuristics.offloading._kernels import _argmin4, _queue
 
 KIND_LOCAL = 0

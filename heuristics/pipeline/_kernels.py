@@ -20,7 +20,7 @@ Every kernel takes only arrays and scalars; the callers in
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from placement.heuristics._numba import njit
 
 INF = np.inf
 

@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 import numpy as np
-from numba import njit
+from placement.heuristics._numba import njit
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +194,19 @@ def _dp_walks(cnt: np.ndarray, data: dict[str, Any], Dm: np.ndarray) -> list[lis
 
 
 @njit(nogil=True, cache=True)
+def _shift(cnt, ninst, used, dem, cores, costs, v, t, sign):
+    """Add (``sign`` 1) or remove (-1) one instance of function ``t`` on node ``v``
+    (nothing when ``v < 0``); returns the change of the total cores and cost."""
+    if v < 0:
+        return 0.0, 0.0
+    cnt[v, t] += sign
+    ninst[t] += sign
+    for r in range(used.shape[1]):
+        used[v, r] += sign * dem[v, t, r]
+    return sign * cores[v, t], sign * costs[v, t]
+
+
+@njit(nogil=True, cache=True)
 def _search(
     cnt,
     allowed,
@@ -349,26 +362,18 @@ def _search(
             pv2, pt2, pv3, pt3 = w, t2, v, t2
         # apply tentatively (removals pv0/pv2, additions pv1/pv3)
         ok = True
-        for k in range(2):
-            rv = pv0 if k == 0 else pv2
-            rt = pt0 if k == 0 else pt2
-            if rv >= 0:
-                cnt[rv, rt] -= 1
-                ninst[rt] -= 1
-                tc -= cores[rv, rt]
-                tcost -= costs[rv, rt]
-                for r in range(R):
-                    used[rv, r] -= dem[rv, rt, r]
+        dc, dk = _shift(cnt, ninst, used, dem, cores, costs, pv0, pt0, -1)
+        dc2, dk2 = _shift(cnt, ninst, used, dem, cores, costs, pv2, pt2, -1)
+        tc += dc + dc2
+        tcost += dk + dk2
         for k in range(2):
             av = pv1 if k == 0 else pv3
             at = pt1 if k == 0 else pt3
             if av >= 0:
-                cnt[av, at] += 1
-                ninst[at] += 1
-                tc += cores[av, at]
-                tcost += costs[av, at]
+                dc, dk = _shift(cnt, ninst, used, dem, cores, costs, av, at, 1)
+                tc += dc
+                tcost += dk
                 for r in range(R):
-                    used[av, r] += dem[av, at, r]
                     if used[av, r] > capn[av, r] + 1e-9:
                         ok = False
                 if maxinst[at] >= 0 and ninst[at] > maxinst[at]:
@@ -395,27 +400,11 @@ def _search(
                         best_cnt[a, b] = cnt[a, b]
         else:
             since += 1
-            # undo
-            for k in range(2):
-                av = pv1 if k == 0 else pv3
-                at = pt1 if k == 0 else pt3
-                if av >= 0:
-                    cnt[av, at] -= 1
-                    ninst[at] -= 1
-                    tc -= cores[av, at]
-                    tcost -= costs[av, at]
-                    for r in range(R):
-                        used[av, r] -= dem[av, at, r]
-            for k in range(2):
-                rv = pv0 if k == 0 else pv2
-                rt = pt0 if k == 0 else pt2
-                if rv >= 0:
-                    cnt[rv, rt] += 1
-                    ninst[rt] += 1
-                    tc += cores[rv, rt]
-                    tcost += costs[rv, rt]
-                    for r in range(R):
-                        used[rv, r] += dem[rv, rt, r]
+            # undo: the additions, then the removals
+            for av, at, sg in ((pv1, pt1, -1), (pv3, pt3, -1), (pv0, pt0, 1), (pv2, pt2, 1)):
+                dc, dk = _shift(cnt, ninst, used, dem, cores, costs, av, at, sg)
+                tc += dc
+                tcost += dk
         if since > RESTART:
             # restart from the best configuration
             for a in range(N):

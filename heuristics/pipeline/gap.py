@@ -28,7 +28,7 @@ import time
 from typing import Any
 
 import numpy as np
-from numba import njit
+from placement.heuristics._numba import njit
 from placement.heuristics.pipeline import _kernels as K
 
 from placement.pipeline.solution import Placement

@@ -140,28 +140,31 @@ class Search:
 
     def move_close(self) -> bool:
         st = self.st
-        A = st.A
         nz = np.nonzero(st.tload > 0)
         if nz[0].size == 0:
             return False
         k = int(self.rng.integers(nz[0].size))
         v, t = int(nz[0][k]), int(nz[1][k])
-        users = [q for q, rec in st.recs.items() if any(s[0] == v and s[1] == t for s in rec.slots)]
-        hosts = {q: st.hosts(st.inst.requests[q].name) for q in users}
+        users = self._users(v, t)
+        return self._replace(users, {q: st.hosts(st.inst.requests[q].name) for q in users}, v, t)
+
+    def _replace(self, users: list[int], prefer: dict, v: int, t: int) -> bool:
+        """Remove ``users`` and place them again (automatic and high priority first)
+        with function ``t`` banned from node ``v``, preferring the hosts ``prefer``;
+        ``False`` when an automatic request could not be placed again."""
+        st, A = self.st, self.st.A
         for q in users:
             st.remove(st.inst.requests[q].name)
         st.ban.add((v, t))
-        ok = True
         try:
             order = sorted(users, key=lambda q: (not A.plan(q).automatic, -A.plan(q).priority))
             for q in order:
                 name = st.inst.requests[q].name
-                if not st.place(name, prefer=hosts[q]).placed and A.plan(q).automatic:
-                    ok = False
-                    break
+                if not st.place(name, prefer=prefer[q]).placed and A.plan(q).automatic:
+                    return False
         finally:
             st.ban.discard((v, t))
-        return ok
+        return True
 
     def move_relocate(self) -> bool:
         st = self.st
@@ -177,7 +180,7 @@ class Search:
             return False
         w = A.node_names[int(targets[int(self.rng.integers(targets.size))])]
         vn = A.node_names[v]
-        users = [q for q, rec in st.recs.items() if any(s[0] == v and s[1] == t for s in rec.slots)]
+        users = self._users(v, t)
         prefer = {}
         for q in users:
             h = st.hosts(st.inst.requests[q].name)
@@ -186,20 +189,7 @@ class Search:
                 if s.t == t and vn in h[s.sid]:
                     h[s.sid] = tuple(w if x == vn else x for x in h[s.sid])
             prefer[q] = h
-        for q in users:
-            st.remove(st.inst.requests[q].name)
-        st.ban.add((v, t))
-        ok = True
-        try:
-            order = sorted(users, key=lambda q: (not A.plan(q).automatic, -A.plan(q).priority))
-            for q in order:
-                name = st.inst.requests[q].name
-                if not st.place(name, prefer=prefer[q]).placed and A.plan(q).automatic:
-                    ok = False
-                    break
-        finally:
-            st.ban.discard((v, t))
-        return ok
+        return self._replace(users, prefer, v, t)
 
     def _users(self, v: int, t: int) -> list[int]:
         return [

@@ -134,6 +134,21 @@ def test_no_module_over_800_lines():
     assert long == {}
 
 
+def test_kernels_compile_through_the_cache_fallback():
+    """Every kernel module takes ``njit`` from ``placement.heuristics._numba`` (a read-only
+    install then still runs), never from ``numba`` itself."""
+    direct = sorted(
+        m
+        for m, p in GRAPH.modules.items()
+        if m != "placement.heuristics._numba"
+        and any(
+            line.strip().startswith("from numba import") and "njit" in line
+            for line in p.read_text().splitlines()
+        )
+    )
+    assert direct == []
+
+
 def test_import_placement_loads_no_solver():
     """``import placement`` loads no solver package, no Numba and no Pyomo."""
     code = (
