@@ -636,7 +636,7 @@ def greedy_kernel(
     near_rtt,
     near_cnt,
 ):
-    """Greedy Nimbus (paper §7 (C)): κ nearest nodes, no look-ahead, α = 1, β = 0.
+    """Greedy Nimbus (the paper's baseline): κ nearest nodes, no look-ahead, α = 1, β = 0.
 
     Per device: the κ reachable nodes of ``nodes`` with the smallest RTT from its AP
     (``near[a, :near_cnt[a]]`` with their RTTs ``near_rtt`` from

@@ -1,6 +1,6 @@
 """Exact ε-constraint sweep of a pipeline Pareto front over any two objectives.
 
-Spec 03 §4: start with ε = ∞ on ``x``; at each step minimise ``y`` subject to
+Start with ε = ∞ on ``x``; at each step minimise ``y`` subject to
 ``x <= ε`` (stage 1), then minimise ``x`` subject to ``y <= y*`` (stage 2, the
 lexicographic tie-break), record the point ``(x*, y*)`` and set
 ``ε = x* − step`` where ``step`` is the largest value every achievable ``x`` is a
