@@ -363,9 +363,46 @@ def generate(
         popularity = weights[kept] / weights.mean()
         background_users = _background(rng, popularity, kinds, slot_b, background_peak)
         recipe["background"] = _background_recipe(slot_b, background_peak, kinds)
+    return _assemble(
+        params,
+        name or f"{config}-{devices}-s{seed}",
+        background_users,
+        node_tier,
+        node_ap,
+        (inf_ms, slope, icpt),
+        (rtt_wifi, rtt_lte),
+        dev_ap,
+        rtt_ms,
+        dev,
+        recipe,
+    )
+
+
+# ------------------------------------------------------------------ shared pieces
+#: The per-tier node fields, in the order :func:`_assemble` takes them.
+TIER_FIELDS = ("inference_ms", "queue_slope_ms", "queue_intercept_ms")
+
+
+def _assemble(
+    params: dict[str, Any],
+    name: str,
+    background_users: np.ndarray,
+    node_tier: Any,
+    node_ap: np.ndarray,
+    node_cols: tuple[np.ndarray, np.ndarray, np.ndarray],
+    cloud_rtts: tuple[np.ndarray, np.ndarray],
+    device_ap: np.ndarray,
+    rtt_ms: np.ndarray,
+    dev: dict[str, Any],
+    recipe: dict[str, Any],
+) -> OffloadingInstance:
+    """The instance of a generator's drawn pieces (model parameters from ``params``:
+    AP bandwidth, cloud inference, radio); logs what the generator kept."""
     radio = params["radio"]
+    A, J = len(background_users), len(node_ap)
+    inf_ms, slope, icpt = node_cols
     inst = OffloadingInstance(
-        name=name or f"{config}-{devices}-s{seed}",
+        name=name,
         ap_bandwidth_mbps=np.full(A, float(params["ap_bandwidth_mbps"])),
         ap_background_users=background_users,
         node_tier=tuple(node_tier),
@@ -374,10 +411,10 @@ def generate(
         node_queue_slope_ms=slope,
         node_queue_intercept_ms=icpt,
         node_max_devices=np.full(J, -1, dtype=np.int64),
-        cloud_inference_ms=np.full(clouds, float(params["cloud_inference_ms"])),
-        cloud_rtt_wifi_ms=rtt_wifi,
-        cloud_rtt_lte_ms=rtt_lte,
-        device_ap=dev_ap,
+        cloud_inference_ms=np.full(cloud_rtts[0].shape[1], float(params["cloud_inference_ms"])),
+        cloud_rtt_wifi_ms=cloud_rtts[0],
+        cloud_rtt_lte_ms=cloud_rtts[1],
+        device_ap=device_ap,
         w_wifi=float(radio["w_wifi_mj_per_ms"]),
         w_lte=float(radio["w_lte_mj_per_ms"]),
         generator=recipe,
@@ -388,7 +425,6 @@ def generate(
     return inst
 
 
-# ------------------------------------------------------------------ shared pieces
 def _kept_report(
     n_pool: int, kept: np.ndarray, hosting: np.ndarray, node_aps: np.ndarray, keep_all: bool
 ) -> dict[str, Any]:
@@ -609,31 +645,20 @@ def _generate_eua(
         kinds = ["office"] * A
         background_users = _background(rng, popularity, kinds, slot_b, background_peak)
         recipe["background"] = _background_recipe(slot_b, background_peak, kinds)
-    radio = params["radio"]
-    inst = OffloadingInstance(
-        name=name or f"EUA-{devices}-s{seed}",
-        ap_bandwidth_mbps=np.full(A, float(params["ap_bandwidth_mbps"])),
-        ap_background_users=background_users,
-        node_tier=tuple(node_tier),
-        node_ap=node_ap,
-        node_inference_ms=np.array([tiers[t]["inference_ms"] for t in node_tier], dtype=float),
-        node_queue_slope_ms=np.array([tiers[t]["queue_slope_ms"] for t in node_tier], dtype=float),
-        node_queue_intercept_ms=np.array(
-            [tiers[t]["queue_intercept_ms"] for t in node_tier], dtype=float
-        ),
-        node_max_devices=np.full(J, -1, dtype=np.int64),
-        cloud_inference_ms=np.full(clouds, float(params["cloud_inference_ms"])),
-        cloud_rtt_wifi_ms=rtt_wifi,
-        cloud_rtt_lte_ms=rtt_lte,
-        device_ap=remap[dev_site],
-        w_wifi=float(radio["w_wifi_mj_per_ms"]),
-        w_lte=float(radio["w_lte_mj_per_ms"]),
-        generator=recipe,
-        rtt_ms=rtt_ms,
-        **dev,
+    tier_col = [[tiers[t][k] for t in node_tier] for k in TIER_FIELDS]
+    return _assemble(
+        params,
+        name or f"EUA-{devices}-s{seed}",
+        background_users,
+        node_tier,
+        node_ap,
+        tuple(np.array(c, dtype=float) for c in tier_col),
+        (rtt_wifi, rtt_lte),
+        remap[dev_site],
+        rtt_ms,
+        dev,
+        recipe,
     )
-    logger.info("generated %r; %s", inst, kept_summary(recipe))
-    return inst
 
 
 # ------------------------------------------------------------------ config B over a day
