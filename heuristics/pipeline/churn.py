@@ -93,13 +93,18 @@ class Churn:
         self._refresh_links()
 
     def fail_link(self, u: str, v: str) -> list[str]:
-        """Take link ``u``-``v`` down; returns the requests routed over it (removed)."""
+        """Take link ``u``-``v`` down; returns the requests routed over it (removed). A
+        link that is down because an end node failed is marked failed itself (it stays
+        down when the node recovers); nothing uses it, so nothing is returned."""
         A = self.A
         lk = A.link_of.get((A.nidx[u], A.nidx[v]))
         if lk is None:
             raise InputError(f"unknown link {u!r}-{v!r}", field="link")
-        if not self.link_up[lk]:
+        if lk in self._down_links:
             raise InputError(f"link {u!r}-{v!r} is down already", field="link")
+        if not self.link_up[lk]:
+            self._down_links = set(self._down_links) | {lk}
+            return []
         hit = self._users(lambda rec: any(int(x) == lk for *_, lks, _bw in rec.segs for x in lks))
         for name in hit:
             self.remove(name)
@@ -109,10 +114,10 @@ class Churn:
         return hit
 
     def recover_link(self, u: str, v: str) -> None:
-        """Bring link ``u``-``v`` back (if both ends are up)."""
+        """Bring link ``u``-``v`` back (if both ends are up; else when they are)."""
         A = self.A
         lk = A.link_of.get((A.nidx[u], A.nidx[v]))
-        if lk is None or self.link_up[lk]:
+        if lk is None or lk not in self._down_links:
             raise InputError(f"link {u!r}-{v!r} is not down", field="link")
         self._down_links = set(self._down_links) - {lk}
         if self.node_up[A.link_u[lk]] and self.node_up[A.link_v[lk]]:

@@ -126,7 +126,10 @@ def add_replay(
 
 
 #: Online parameters each problem's controller takes.
-ONLINE_PARAMS = {"offloading": ("kappa", "alpha", "beta"), "pipeline": ()}
+ONLINE_PARAMS = {
+    "offloading": ("kappa", "alpha", "beta"),
+    "pipeline": ("objective", "alpha", "beta"),
+}
 
 
 def run_replay(inst: Any, problem: str, args: argparse.Namespace, given: dict[str, Any]) -> Any:
