@@ -126,8 +126,12 @@ class Churn:
 
     def _refresh_links(self) -> None:
         self._static_res = np.where(self.link_up, np.inf, -1.0)
-        # the residual of a down link is negative; of an up link, capacity minus use
-        used = self.A.link_bw - np.where(np.isfinite(self.link_res), self.link_res, self.A.link_bw)
+        # the residual of a down link is -1 and nothing is routed over it (its requests
+        # were taken out first); of an up link, capacity minus use. A link coming back
+        # up therefore starts empty (not at -1: that would close it for good).
+        res = self.link_res
+        idle = (res < -0.5) | ~np.isfinite(res)
+        used = np.where(idle, 0.0, self.A.link_bw - np.where(idle, 0.0, res))
         self.link_res = np.where(self.link_up, self.A.link_bw - used, -1.0)
         self._rows.clear()
         for m in self._mat.values():
