@@ -49,6 +49,18 @@ class Churn:
         return failed
 
     # ------------------------------------------------------------------ churn
+    def _touched(self, rec) -> tuple[frozenset[int], frozenset[int]]:
+        """The nodes (hosts and every node on its routes) and the links a placed
+        request uses; computed once per record (records do not change once placed)."""
+        t = rec.touched
+        if t is None:
+            A = self.A
+            links = {int(x) for *_, lk, _bw in rec.segs for x in lk}
+            nodes = {v for h in rec.hosts for v in h}
+            nodes |= {int(A.link_u[x]) for x in links} | {int(A.link_v[x]) for x in links}
+            t = rec.touched = (frozenset(nodes), frozenset(links))
+        return t
+
     def _users(self, pred) -> list[str]:
         out = []
         for q, rec in self.recs.items():
@@ -64,12 +76,7 @@ class Churn:
         if not self.node_up[v]:
             raise InputError(f"node {node!r} is down already", field="node")
         links = {int(A.adj_link[j]) for j in range(A.adj_ptr[v], A.adj_ptr[v + 1])}
-        hit = self._users(
-            lambda rec: (
-                any(v in h for h in rec.hosts)
-                or any(int(x) in links for *_, lk, _bw in rec.segs for x in lk)
-            )
-        )
+        hit = self._users(lambda rec: v in self._touched(rec)[0])
         for name in hit:
             self.remove(name)
         self.node_up[v] = False
@@ -105,7 +112,7 @@ class Churn:
         if not self.link_up[lk]:
             self._down_links = set(self._down_links) | {lk}
             return []
-        hit = self._users(lambda rec: any(int(x) == lk for *_, lks, _bw in rec.segs for x in lks))
+        hit = self._users(lambda rec: lk in self._touched(rec)[1])
         for name in hit:
             self.remove(name)
         self._down_links = set(self._down_links) | {lk}

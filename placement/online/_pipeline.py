@@ -13,8 +13,8 @@ instance; every event changes it incrementally (no re-solve):
   are taken out and placed again, each step preferring its old host (so only what
   stood on the failed node moves, unless a delay bound or capacity forces more); a
   request that cannot be placed again is reported rejected and stays pending;
-* **recover** — the node (link) works again, empty; the pending requests are tried
-  again (placements, not moves);
+* **recover** — the node (link) works again, empty; the pending requests it can help
+  are tried again (placements, not moves; all of them at the next ``reoptimize``);
 * **reoptimize** — the moves of the pipeline local search from the current state with
   at most ``max_moves`` moved step replicas, strictly improving moves only, no running
   request evicted (:func:`~placement.heuristics.pipeline.online.improve_bounded`).
@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from placement.errors import InputError
 from placement.heuristics.pipeline.greedy import (
     construct,
@@ -51,6 +53,8 @@ from placement.pipeline.solution import Placement
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("cores", "hops", "delay", "energy", "priority")
+#: Words of a rejection reason that a recovered link or node may lift anywhere.
+_ROUTING = ("max_delay_ms", "bandwidth", "ε-bound")
 _NOTHING: Parts = ((), (), (), (), "")
 
 
@@ -214,9 +218,27 @@ class PipelineBackend:
                 rejected.append(Rejection(name, reason))
         return (), tuple(moved), tuple(rejected), (), ""
 
-    def _retry_pending(self) -> tuple[tuple[tuple[str, Any], ...], tuple[Rejection, ...]]:
+    def _may_use(self, name: str, v: int) -> bool:
+        """Whether a step of request ``name`` may be hosted on node ``v``."""
+        for s in self.A.plan(self.A.req_index[name]).steps:
+            j = int(np.searchsorted(s.cands, v))
+            if j < s.cands.size and s.cands[j] == v:
+                return True
+        return False
+
+    def _retry_pending(
+        self, node: int | None = None, link: bool = False
+    ) -> tuple[tuple[tuple[str, Any], ...], tuple[Rejection, ...]]:
+        """Try the pending requests again: all of them, or after the recovery of
+        ``node`` (``link``) the ones it can help — a request that found no host only
+        when the node may host one of its steps, one that found no route within its
+        delay bound or bandwidth always."""
         placed = []
         for name in sorted(self._pending, key=self._key):
+            if node is not None or link:
+                routing = any(w in self._pending[name] for w in _ROUTING)
+                if not routing and (link or not self._may_use(name, node)):
+                    continue
             out = self.st.place(name)
             if out.placed:
                 del self._pending[name]
@@ -269,10 +291,11 @@ class PipelineBackend:
             u, v = sorted(key[1])
             self.st.recover_link(u, v)
             self._down_links.discard(key[1])
+            placed, _ = self._retry_pending(link=True)
         else:
             self.st.recover(key)
             self._down_nodes.discard(key)
-        placed, _ = self._retry_pending()
+            placed, _ = self._retry_pending(self.A.nidx[key])
         return placed, (), (), (), ""
 
     def reoptimize(self, max_moves: int | None, time_limit: float | None) -> Parts:
