@@ -98,7 +98,7 @@ def add_replay(
     r = sub.add_parser("replay", help="replay an event file through the online controller")
     r.add_argument("path", help="instance")
     r.add_argument("events", help="event file (JSON Lines)")
-    r.add_argument("--method", help="online placement rule (offloading: nimbus)")
+    r.add_argument("--method", help="online placement rule (offloading: nimbus; pipelines: greedy)")
     r.add_argument("--seed", type=types.nonneg_int, default=0)
     g = r.add_mutually_exclusive_group()
     g.add_argument(

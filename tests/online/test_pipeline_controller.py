@@ -333,6 +333,7 @@ def test_cli_generate_and_replay_on_the_bundled_instance(tmp_path, capsys):
     assert png.stat().st_size > 0
     d = json.loads(sol.read_text())
     assert d["placement"]["inactive"] and d["params"]["migration"] == "stateful"
+    assert d["objective_name"] == "hops" and d["feasible"] is True
     assert main(["evaluate", str(ECCO), str(sol)]) == 0
     assert "violations  0" in capsys.readouterr().out
 
