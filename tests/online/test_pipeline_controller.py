@@ -359,3 +359,19 @@ def test_malformed_pipeline_event_files_exit_2_naming_the_line(tmp_path, capsys,
     assert main(["replay", str(ECCO), str(ev)]) == 2
     err = capsys.readouterr().err
     assert "line 2" in err and rule in err and "Traceback" not in err
+
+
+def test_pending_request_is_placed_at_the_next_reoptimize(ecco):
+    """An active request left pending (its pinned camera node held exclusively) is not
+    placed by the departure that frees the camera (a departure changes nothing else),
+    and is placed — not moved — by the next re-optimisation, even with no move budget."""
+    ctl = Controller(ecco, active="all")
+    assert set(ctl.assignment.rejected) == {"parking3"}
+    assert "rsu3_2" in ctl.assignment.steps["crash1"]["detect"]
+    ch = ctl.depart("crash1")
+    assert ch.placed == () and "parking3" in ctl.assignment.rejected
+    ch = ctl.reoptimize(max_moves=0)
+    assert [p[0] for p in ch.placed] == ["parking3"] and ch.moved == ()
+    assert ch.placed[0][1]["detect"] == ("rsu3_2",)
+    assert ctl.assignment.rejected == {}
+    check_state(ctl, ecco)
