@@ -49,6 +49,18 @@ class Churn:
         return failed
 
     # ------------------------------------------------------------------ churn
+    def _touched(self, rec) -> tuple[frozenset[int], frozenset[int]]:
+        """The nodes (hosts and every node on its routes) and the links a placed
+        request uses; computed once per record (records do not change once placed)."""
+        t = rec.touched
+        if t is None:
+            A = self.A
+            links = {int(x) for *_, lk, _bw in rec.segs for x in lk}
+            nodes = {v for h in rec.hosts for v in h}
+            nodes |= {int(A.link_u[x]) for x in links} | {int(A.link_v[x]) for x in links}
+            t = rec.touched = (frozenset(nodes), frozenset(links))
+        return t
+
     def _users(self, pred) -> list[str]:
         out = []
         for q, rec in self.recs.items():
@@ -64,12 +76,7 @@ class Churn:
         if not self.node_up[v]:
             raise InputError(f"node {node!r} is down already", field="node")
         links = {int(A.adj_link[j]) for j in range(A.adj_ptr[v], A.adj_ptr[v + 1])}
-        hit = self._users(
-            lambda rec: (
-                any(v in h for h in rec.hosts)
-                or any(int(x) in links for *_, lk, _bw in rec.segs for x in lk)
-            )
-        )
+        hit = self._users(lambda rec: v in self._touched(rec)[0])
         for name in hit:
             self.remove(name)
         self.node_up[v] = False
@@ -93,14 +100,19 @@ class Churn:
         self._refresh_links()
 
     def fail_link(self, u: str, v: str) -> list[str]:
-        """Take link ``u``-``v`` down; returns the requests routed over it (removed)."""
+        """Take link ``u``-``v`` down; returns the requests routed over it (removed). A
+        link that is down because an end node failed is marked failed itself (it stays
+        down when the node recovers); nothing uses it, so nothing is returned."""
         A = self.A
         lk = A.link_of.get((A.nidx[u], A.nidx[v]))
         if lk is None:
             raise InputError(f"unknown link {u!r}-{v!r}", field="link")
-        if not self.link_up[lk]:
+        if lk in self._down_links:
             raise InputError(f"link {u!r}-{v!r} is down already", field="link")
-        hit = self._users(lambda rec: any(int(x) == lk for *_, lks, _bw in rec.segs for x in lks))
+        if not self.link_up[lk]:
+            self._down_links = set(self._down_links) | {lk}
+            return []
+        hit = self._users(lambda rec: lk in self._touched(rec)[1])
         for name in hit:
             self.remove(name)
         self._down_links = set(self._down_links) | {lk}
@@ -109,10 +121,10 @@ class Churn:
         return hit
 
     def recover_link(self, u: str, v: str) -> None:
-        """Bring link ``u``-``v`` back (if both ends are up)."""
+        """Bring link ``u``-``v`` back (if both ends are up; else when they are)."""
         A = self.A
         lk = A.link_of.get((A.nidx[u], A.nidx[v]))
-        if lk is None or self.link_up[lk]:
+        if lk is None or lk not in self._down_links:
             raise InputError(f"link {u!r}-{v!r} is not down", field="link")
         self._down_links = set(self._down_links) - {lk}
         if self.node_up[A.link_u[lk]] and self.node_up[A.link_v[lk]]:
@@ -121,8 +133,12 @@ class Churn:
 
     def _refresh_links(self) -> None:
         self._static_res = np.where(self.link_up, np.inf, -1.0)
-        # the residual of a down link is negative; of an up link, capacity minus use
-        used = self.A.link_bw - np.where(np.isfinite(self.link_res), self.link_res, self.A.link_bw)
+        # the residual of a down link is -1 and nothing is routed over it (its requests
+        # were taken out first); of an up link, capacity minus use. A link coming back
+        # up therefore starts empty (not at -1: that would close it for good).
+        res = self.link_res
+        idle = (res < -0.5) | ~np.isfinite(res)
+        used = np.where(idle, 0.0, self.A.link_bw - np.where(idle, 0.0, res))
         self.link_res = np.where(self.link_up, self.A.link_bw - used, -1.0)
         self._rows.clear()
         for m in self._mat.values():

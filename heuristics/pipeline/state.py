@@ -126,6 +126,7 @@ class _Rec:
     hops: int
     migrations: int
     counted: bool = False  # request-level totals (delay, priority, migrations) added
+    touched: tuple[frozenset[int], frozenset[int]] | None = None  # nodes, links (churn)
 
 
 class PipelineState(PathCache, Churn):

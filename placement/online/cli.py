@@ -98,7 +98,7 @@ def add_replay(
     r = sub.add_parser("replay", help="replay an event file through the online controller")
     r.add_argument("path", help="instance")
     r.add_argument("events", help="event file (JSON Lines)")
-    r.add_argument("--method", help="online placement rule (offloading: nimbus)")
+    r.add_argument("--method", help="online placement rule (offloading: nimbus; pipelines: greedy)")
     r.add_argument("--seed", type=types.nonneg_int, default=0)
     g = r.add_mutually_exclusive_group()
     g.add_argument(
@@ -126,7 +126,10 @@ def add_replay(
 
 
 #: Online parameters each problem's controller takes.
-ONLINE_PARAMS = {"offloading": ("kappa", "alpha", "beta"), "pipeline": ()}
+ONLINE_PARAMS = {
+    "offloading": ("kappa", "alpha", "beta"),
+    "pipeline": ("objective", "alpha", "beta"),
+}
 
 
 def run_replay(inst: Any, problem: str, args: argparse.Namespace, given: dict[str, Any]) -> Any:

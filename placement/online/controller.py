@@ -215,7 +215,7 @@ class Controller:
     instance
         The universe: every device / request that may become active.
     method
-        The placement rule (offloading: ``nimbus``, the default).
+        The placement rule (offloading: ``nimbus``; pipelines: ``greedy``; the defaults).
     seed
         Seed of every random choice (κ sampling); the same seed and the same calls
         give the same states.
@@ -226,7 +226,9 @@ class Controller:
         ``stateless`` (a moved function instance is destroyed and redeployed: the
         flavour's boot time) or ``stateful`` (migration time and downtime); pipelines.
     improver
-        Offloading: the local search of :meth:`reoptimize`, a callable
+        Offloading only (pipelines re-optimise with the moves of the pipeline local
+        search, :mod:`placement.heuristics.pipeline.online`): the local search of
+        :meth:`reoptimize`, a callable
         ``improve(instance, assignment, params, *, max_moves) -> (assignment, moves)``
         run on the instance restricted to the active devices (default:
         :func:`placement.heuristics.offloading.relocate.improve`).
@@ -234,7 +236,8 @@ class Controller:
         ``improver_params(time_limit) -> params`` builds the improver's parameters for
         one call (default: ``RelocateParams(time_limit=time_limit)``).
     **params
-        Parameters of ``method`` (offloading: ``kappa``, ``alpha``, ``beta``).
+        Parameters of ``method`` (offloading: ``kappa``, ``alpha``, ``beta``;
+        pipelines: ``objective``, ``bounds``, ``alpha``, ``beta``).
 
     Raises
     ------
@@ -323,7 +326,7 @@ class Controller:
         spec = PROBLEMS[self.problem]
         sol = self._b.solution()
         ev = load(spec.evaluate)(self._b.universe(), sol)
-        obj = spec.default_objective
+        obj = getattr(self._b, "objective", None) or spec.default_objective
         raw = RawSolution(
             sol,
             runtime=self.runtime_s,

@@ -90,6 +90,11 @@ def _fmt(v: Any) -> Any:
     return "" if v is None else v
 
 
+def _count(violations: Any) -> int:
+    """Offloading evaluations count their violations, pipeline ones list them."""
+    return len(violations) if isinstance(violations, (list, tuple)) else int(violations)
+
+
 def _subject(change: Change) -> str:
     s = change.subject
     if s is None:
@@ -193,7 +198,7 @@ def replay(
             "moved": len(change.moved),
             "rejected": len(change.rejected),
             "active": len(ctl.active),
-            "violations": int(ev.violations),
+            "violations": _count(ev.violations),
             "migration_ms": change.migration_ms,
             "runtime_us": 1e6 * change.runtime_s,
         }

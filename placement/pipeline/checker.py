@@ -28,7 +28,9 @@ def _exceeds(used: float, cap: float) -> bool:
 
 def check_pipeline_solution(instance: PipelineInstance, placement: Placement) -> list[str]:
     """Re-check every constraint for ``placement``: resources, instance capacities,
-    bandwidths, delay bounds, capabilities, pinning, replicas, exclusivity, max instances.
+    bandwidths, delay bounds, capabilities, pinning, replicas, exclusivity, max instances;
+    for online states also that inactive requests are not placed, rejected ones are
+    not placed, and nothing stands on or is routed over a failed node or link.
 
     Returns
     -------
@@ -99,13 +101,45 @@ def check_pipeline_solution(instance: PipelineInstance, placement: Placement) ->
         if v not in nodes:
             out.append(f"instances: unknown node {v}")
 
+    # online states: what is down carries nothing; inactive / rejected are not placed
+    down = set(placement.failed_nodes)
+    down_links = {frozenset(lk) for lk in placement.failed_links}
+    for v in sorted(down):
+        if v not in nodes:
+            out.append(f"online: failed node {v} does not exist")
+        k = sum(c for (u, _t), c in placement.instances.items() if u == v and c > 0)
+        if k:
+            out.append(f"online: failed node {v} hosts {k} instances")
+    for lk in down_links:
+        a, b = sorted(lk)
+        if b not in adj.get(a, {}):
+            out.append(f"online: failed link {a}-{b} does not exist")
+    for name in sorted(placement.inactive):
+        if name in placement.steps:
+            out.append(f"online: inactive request {name} is placed")
+    for name in sorted(placement.rejected):
+        if name in placement.steps:
+            out.append(f"online: rejected request {name} is placed")
+    known = {r.name for r in instance.requests}
+    for name in sorted((set(placement.inactive) | set(placement.rejected)) - known):
+        out.append(f"online: unknown request {name}")
+    for name, rts in placement.routes.items():
+        for rt in rts:
+            p = list(rt.path)
+            if any(x in down for x in p):
+                out.append(f"online: {name} edge {rt.edge} routed through a failed node")
+            for i in range(len(p) - 1):
+                if frozenset((p[i], p[i + 1])) in down_links:
+                    out.append(f"online: {name} edge {rt.edge} uses failed link {p[i]}-{p[i + 1]}")
+
     served: dict[tuple[str, str], float] = {}
     bounded: dict[tuple[str, str], list[tuple[float, float]]] = {}
     carried: dict[frozenset[str], float] = {}
     for req in instance.requests:
         hosts = placement.steps.get(req.name)
         if hosts is None:
-            if req.execution == "automatic":
+            excused = req.name in placement.inactive or req.name in placement.rejected
+            if req.execution == "automatic" and not excused:
                 out.append(f"admission: automatic request {req.name} missing")
             continue
         bad = False

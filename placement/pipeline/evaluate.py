@@ -6,6 +6,11 @@ constraint (resources, instance capacity, link bandwidth, per-path delay,
 capabilities, pinning, replicas, exclusivity, max instances, admission of
 automatic requests, route continuity). Solvers report the objective values it
 returns, never their own.
+
+Online states (:attr:`Placement.online`): requests listed ``inactive`` are not there
+(placing one is a violation); an automatic request listed ``rejected`` (with the
+controller's reason) is not a missing request; nothing may stand on a failed node
+nor be routed through a failed node or link.
 """
 
 from __future__ import annotations
@@ -85,11 +90,15 @@ class PipelineEvaluation:
     def metrics(self) -> dict[str, Any]:
         """Aggregates for a :class:`~placement.result.Result`: every objective's value,
         the number of violations and of admitted requests."""
-        return {
+        out = {
             "objectives": dict(self.objectives),
             "violations": len(self.violations),
             "admitted": len(self.admitted),
         }
+        if self.placement is not None and self.placement.online:
+            out["rejected"] = len(self.placement.rejected)
+            out["inactive"] = len(self.placement.inactive)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -123,6 +132,26 @@ def flavour_counts(
     if rec and set(rec) != {f.flavour}:
         viol.append(f"node {node}: the flavour of {function} is fixed to {f.flavour!r}")
     return [(f.flavour, n)], viol
+
+
+def _online_violations(
+    inst: PipelineInstance, placement: Placement, down_links: set[tuple[str, ...]]
+) -> list[str]:
+    """Names in the online fields of ``placement`` that the instance does not have."""
+    out = []
+    reqs, nodes = inst.request_map, inst.node_map
+    for r in sorted(set(placement.inactive) | set(placement.rejected)):
+        if r not in reqs:
+            out.append(f"unknown request {r!r} listed as inactive or rejected")
+    for r in sorted(set(placement.inactive) & set(placement.rejected)):
+        out.append(f"request {r}: listed both inactive and rejected")
+    for v in placement.failed_nodes:
+        if v not in nodes:
+            out.append(f"unknown failed node {v!r}")
+    for u, w in sorted(down_links):
+        if not inst.graph.has_edge(u, w):
+            out.append(f"unknown failed link {u}-{w}")
+    return out
 
 
 def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> PipelineEvaluation:
@@ -189,6 +218,9 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
         mx = fmap[t].max_instances
         if mx >= 0 and n > mx:
             viol.append(f"function {t}: {n} instances > max_instances {mx}")
+    for (v, t), n in placement.instances.items():
+        if n > 0 and v in placement.failed_nodes:
+            viol.append(f"node {v}: failed, yet hosts {n} instance(s) of {t}")
     for v in cores_at:
         node = nmap[v]
         energy += node.idle_w + node.per_core_w * cores_at[v]
@@ -203,12 +235,21 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
     migrations = 0
     req_delay: dict[str, float] = {}
     admitted: list[str] = []
+    inactive, rejected = placement.inactive, placement.rejected
+    down_nodes = set(placement.failed_nodes)
+    down_links = {tuple(sorted(lk)) for lk in placement.failed_links}
+    if placement.online:
+        viol += _online_violations(inst, placement, down_links)
     for r in inst.requests:
         hosts = placement.steps.get(r.name)
         if hosts is None:
-            if r.execution == "automatic":
+            if r.execution == "automatic" and r.name not in inactive and r.name not in rejected:
                 viol.append(f"request {r.name}: automatic request not placed")
             continue
+        if r.name in inactive:
+            viol.append(f"request {r.name}: inactive but placed")
+        if r.name in rejected:
+            viol.append(f"request {r.name}: reported rejected but placed")
         admitted.append(r.name)
         priority += r.priority
         ok = True
@@ -265,7 +306,13 @@ def evaluate_pipeline(instance: PipelineInstance, placement: Placement) -> Pipel
                             f"request {r.name}: route of edge {k} does not join {a} and {b}"
                         )
                     d = 0.0
+                    if down_nodes and any(x in down_nodes for x in path):
+                        viol.append(f"request {r.name}: route of edge {k} crosses a failed node")
                     for u, w in zip(path[:-1], path[1:]):
+                        if down_links and tuple(sorted((u, w))) in down_links:
+                            viol.append(
+                                f"request {r.name}: route of edge {k} uses failed link {u}-{w}"
+                            )
                         if not g.has_edge(u, w):
                             viol.append(
                                 f"request {r.name}: route of edge {k} uses missing link {u}-{w}"

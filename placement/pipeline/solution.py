@@ -42,12 +42,30 @@ class Placement:
     flavours
         ``(node, function) -> {flavour: count}`` where the flavour is a decision
         (:attr:`Function.choices`); the counts add up to ``instances[(node, function)]``.
+    inactive
+        Online states: requests that are not active now (not there: never placed,
+        never a missing automatic request).
+    rejected
+        Online states: active requests left unplaced, with the reason the controller
+        reported (an automatic request listed here is not a violation; it is counted).
+    failed_nodes, failed_links
+        Online states: nodes and links (``(u, v)``) that are down — nothing may stand
+        on or be routed through them.
     """
 
     instances: dict[tuple[str, str], int] = field(default_factory=dict)
     steps: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     routes: dict[str, list[Route]] = field(default_factory=dict)
     flavours: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    inactive: frozenset[str] = frozenset()
+    rejected: dict[str, str] = field(default_factory=dict)
+    failed_nodes: tuple[str, ...] = ()
+    failed_links: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def online(self) -> bool:
+        """Whether this is an online state (inactive, rejected or failed entries)."""
+        return bool(self.inactive or self.rejected or self.failed_nodes or self.failed_links)
 
     def _instance_rows(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -62,20 +80,30 @@ class Placement:
         return rows
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (an instance row per flavour where flavours are recorded)."""
-        return {
+        """JSON-ready form (an instance row per flavour where flavours are recorded; the
+        online fields only when set)."""
+        d = {
             "instances": self._instance_rows(),
             "requests": {
                 r: {
-                    "steps": {s: list(nodes) for s, nodes in d.items()},
+                    "steps": {s: list(nodes) for s, nodes in dd.items()},
                     "routes": [
                         {"edge": rt.edge, "from": rt.src, "to": rt.dst, "path": list(rt.path)}
                         for rt in self.routes.get(r, [])
                     ],
                 }
-                for r, d in self.steps.items()
+                for r, dd in self.steps.items()
             },
         }
+        if self.inactive:
+            d["inactive"] = sorted(self.inactive)
+        if self.rejected:
+            d["rejected"] = dict(sorted(self.rejected.items()))
+        if self.failed_nodes:
+            d["failed_nodes"] = sorted(self.failed_nodes)
+        if self.failed_links:
+            d["failed_links"] = sorted(sorted(lk) for lk in self.failed_links)
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], path: str | None = None) -> Placement:
@@ -124,10 +152,26 @@ class Placement:
                     )
                     for k, x in enumerate(rd.get("routes", []))
                 ]
+            inactive = frozenset(names(d.get("inactive", []), f"{f}.inactive"))
+            rej = d.get("rejected", {})
+            if not isinstance(rej, Mapping):
+                raise InputError("must be an object request -> reason", field=f"{f}.rejected")
+            rejected = {
+                text(r, f"{f}.rejected"): text(w, f"{f}.rejected.{r}") for r, w in rej.items()
+            }
+            failed_nodes = names(d.get("failed_nodes", []), f"{f}.failed_nodes")
+            failed_links = []
+            for k, lk in enumerate(d.get("failed_links", [])):
+                pair = names(lk, f"{f}.failed_links[{k}]")
+                if len(pair) != 2:
+                    raise InputError(
+                        f"must be a pair [u, v], got {lk!r}", field=f"{f}.failed_links[{k}]"
+                    )
+                failed_links.append((pair[0], pair[1]))
         except InputError as exc:
             raise exc.with_path(path) if path else exc from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(
                 f"malformed placement ({exc!r})", path=path, field="placement"
             ) from None
-        return cls(inst, steps, routes, fls)
+        return cls(inst, steps, routes, fls, inactive, rejected, failed_nodes, tuple(failed_links))

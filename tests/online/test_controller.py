@@ -312,12 +312,3 @@ def test_an_improvement_that_breaks_the_rules_is_discarded(config_c_small):
     assert np.array_equal(ctl.assignment.target, before.target)
     ch = ctl.reoptimize(max_moves=3)
     assert ch.moved == () and "max_moves" in ch.note
-
-
-def test_pipeline_controller_needs_the_pipeline_state():
-    """A pipeline instance gets a clear InputError until the pipeline state is wired."""
-    from placement.pipeline import read_pipeline
-
-    inst = read_pipeline(PIPELINE)
-    with pytest.raises(InputError, match="PipelineState"):
-        Controller(inst)
