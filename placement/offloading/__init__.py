@@ -8,8 +8,9 @@ the partition shared by the partitioned methods. Methods run through
 """
 
 from placement.offloading.checker import assert_offloading_feasible, check_offloading
+from placement.offloading.day import generate_day
 from placement.offloading.evaluate import Assignment, Evaluation, evaluate
-from placement.offloading.generate import CONFIGS, RTT_MODES, generate, generate_day
+from placement.offloading.generate import CONFIGS, RTT_MODES, generate
 from placement.offloading.instance import OffloadingInstance
 from placement.offloading.io import read_instance, read_solution, write_instance, write_solution
 

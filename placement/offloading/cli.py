@@ -14,15 +14,14 @@ from typing import Any
 from placement._io import atomic_write_text
 from placement.console import table
 from placement.errors import InputError
+from placement.offloading.day import events_to_jsonl, generate_day
 from placement.offloading.evaluate import Evaluation, evaluate
 from placement.offloading.generate import (
     BACKGROUND_MODES,
     BACKGROUND_PEAK,
     CONFIGS,
     RTT_MODES,
-    events_to_jsonl,
     generate,
-    generate_day,
     kept_summary,
 )
 from placement.offloading.instance import OffloadingInstance

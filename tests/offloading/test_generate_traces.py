@@ -11,7 +11,8 @@ import pytest
 import placement
 from placement.cli import main
 from placement.offloading.checker import check_offloading
-from placement.offloading.generate import CONFIGS, generate, generate_day
+from placement.offloading.day import generate_day
+from placement.offloading.generate import CONFIGS, generate
 from placement.offloading.io import instance_to_dict
 from placement.offloading.traces import (
     SPEED_KM_PER_MS,

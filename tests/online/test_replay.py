@@ -182,7 +182,7 @@ def test_cli_generate_events(config_c_small, tmp_path, capsys):
 def test_config_b_day_replays_without_violations():
     """The config-B day (instance + events from the generator) replays through the
     controller with zero violations after every event."""
-    from placement.offloading.generate import generate_day
+    from placement.offloading.day import generate_day
     from placement.online import Controller
 
     inst, events = generate_day(seed=1, slots=8)

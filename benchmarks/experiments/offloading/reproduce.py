@@ -14,7 +14,7 @@ Protocol (one *plan* per mode; the plan is written into the report)
   α 0.7, β 0.3), Greedy, Cloud, Cloud4G, Local, ``ls`` when registered, and the exact
   MILP (least total latency) on seed 1 of the sizes the plan lists, with a time limit.
 * **B — the LRZ day** (§7 (B), Figs. 8–9): config B over a day
-  (:func:`placement.offloading.generate.generate_day`) replayed through the online
+  (:func:`placement.offloading.day.generate_day`) replayed through the online
   controller; skipped with a note while ``placement.online`` does not exist.
 * **C — baselines and exploration** (§7 (C), Figs. 10–11): config C (1000 devices ×
   152 nodes, 10 fps), seeds ``1..S``: Nimbus, Nimbus with the paper's look-ahead,
@@ -513,7 +513,7 @@ def experiment_b(plan: Plan, out: Path, controller_factory: Callable | None = No
 
     Returns ``{"skipped": reason}`` while ``placement.online`` does not exist (and no
     ``controller_factory`` is given). Otherwise the day of
-    :func:`placement.offloading.generate.generate_day` (seed 1) is replayed event by
+    :func:`placement.offloading.day.generate_day` (seed 1) is replayed event by
     event: ``ctl = factory(instance)``, ``ctl.arrive(i)`` / ``ctl.depart(i)``, and at
     the end of every 15-minute slot ``ctl.result().metrics`` over the active devices
     gives the slot's row (active devices, edge / cloud / local shares, latency mean
@@ -521,7 +521,7 @@ def experiment_b(plan: Plan, out: Path, controller_factory: Callable | None = No
     device density over the day, the paper's Fig. 8) and ``fig9_energy_latency.png``
     (energy saving against latency per slot, Fig. 9).
     """
-    from placement.offloading.generate import generate_day
+    from placement.offloading.day import generate_day
 
     if controller_factory is None:
         if not has_online():
