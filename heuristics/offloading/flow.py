@@ -293,11 +293,54 @@ def relax(
 
 
 # ------------------------------------------------------------------ repair
-def _pair_index(data: OffloadingData) -> tuple[np.ndarray, np.ndarray]:
-    """CSR over devices of the pre-filtered pairs (pairs are sorted by device)."""
-    N = data.instance.n_devices
-    start = np.searchsorted(data.pair_dev, np.arange(N + 1))
-    return start, data.pair_dev
+class _Placer:
+    """Loads, per-node minimum caps and the options of every device, to move devices
+    onto their cheapest option that keeps every device feasible."""
+
+    def __init__(self, data: OffloadingData, wl: float, we: float, load: np.ndarray) -> None:
+        inst = data.instance
+        self.data, self.inst, self.wl, self.we = data, inst, wl, we
+        N = inst.n_devices
+        self.pstart = np.searchsorted(data.pair_dev, np.arange(N + 1))
+        self.cstart = np.searchsorted(data.cloud_dev, np.arange(N + 1))
+        self.load = load
+        self.mincap = np.full(inst.n_nodes, np.iinfo(np.int64).max, dtype=np.int64)
+        self.cap = np.asarray(inst.node_capacity, dtype=np.int64)
+
+    def _F(self, j: int, n: int) -> float:
+        return 0.0 if n <= 0 else n * float(self.inst.queue_ms(j, n))
+
+    def best(self, i: int, exclude: int = -1) -> tuple[float, int, int, int]:
+        """Cheapest feasible option of device ``i``: (cost, kind, target, pair index)."""
+        inst, d, wl, we = self.inst, self.data, self.wl, self.we
+        best = (
+            wl * float(inst.device_local_ms[i]) + we * float(inst.device_local_mj[i]),
+            KIND_LOCAL,
+            -1,
+            -1,
+        )
+        for c in range(int(self.cstart[i]), int(self.cstart[i + 1])):
+            cc = wl * float(d.cloud_latency[c]) + we * float(d.cloud_energy[c])
+            if cc < best[0]:
+                best = (cc, KIND_CLOUD, int(d.cloud_id[c]), -1)
+        for p in range(int(self.pstart[i]), int(self.pstart[i + 1])):
+            j = int(d.pair_node[p])
+            nn = int(self.load[j]) + 1
+            if j == exclude or nn > min(int(d.pair_cap[p]), int(self.mincap[j]), int(self.cap[j])):
+                continue
+            dq = self._F(j, nn) - self._F(j, nn - 1)
+            cc = wl * (float(d.pair_latency[p]) + dq) + we * float(d.pair_energy[p])
+            if cc < best[0]:
+                best = (cc, KIND_EDGE, j, p)
+        return best
+
+    def place(self, i: int, kind: np.ndarray, target: np.ndarray, exclude: int = -1) -> None:
+        """Move device ``i`` (already off any node) to its cheapest feasible option."""
+        _, k, t, p = self.best(i, exclude)
+        kind[i], target[i] = k, t
+        if k == KIND_EDGE:
+            self.load[t] += 1
+            self.mincap[t] = min(int(self.mincap[t]), int(self.data.pair_cap[p]))
 
 
 def repair(
@@ -310,20 +353,22 @@ def repair(
 ) -> Assignment:
     """Make ``assignment`` feasible (every device within deadline, budget and cap).
 
-    Devices on a cloud or local option they cannot use go local. On every edge node
-    whose load breaks the cap of a device on it, the device with the smallest cap
-    leaves until the load fits every remaining device (a device past its budget
-    leaves first). Each device that left then takes, in device order, its cheapest
-    option (``w_L·latency + w_E·energy``, queue growth on the node included) among
-    the edge nodes that keep every device there feasible, its cloud options and local
-    (always possible). A last check sends any device still infeasible home.
+    Devices on a cloud or local option they cannot use go local. A node whose load
+    breaks the cap of a device on it keeps a set whose load fits all its caps: with
+    its devices sorted by cap, it drops the ``k`` tightest and then the ``m`` cheapest
+    to move of the others, ``k`` chosen for the least estimated cost (the moved
+    devices' best alternatives minus what they cost here, minus the queue saved; a
+    device past its budget always leaves). Each device that leaves takes its cheapest
+    option (``w_L·latency + w_E·energy``, queue growth included) among the edge nodes
+    that keep every device there feasible, its cloud options and local (always
+    possible). A last check sends any device still infeasible home.
 
     Parameters
     ----------
     instance, assignment
         The instance and an assignment of all its devices.
     latency_weight, energy_weight
-        Weights of the cost that chooses a moved device's new option.
+        Weights of the cost that chooses which devices move and where.
     data
         Pre-filtered data whose options moved devices may take (default: the
         :func:`relaxation_data` of the weights).
@@ -342,8 +387,7 @@ def repair(
     kind = assignment.kind.copy()
     target = assignment.target.copy()
     lte = assignment.lte.copy()
-    feas = ev.feasible
-    off = (kind == KIND_CLOUD) & ~feas
+    off = (kind == KIND_CLOUD) & ~ev.feasible
     kind[off], target[off], lte[off] = KIND_LOCAL, -1, False
 
     # ---- caps of the devices on edge nodes (0 when the budget is broken)
@@ -352,57 +396,45 @@ def repair(
     cap = _caps(inst, edge, target[edge], net)
     cap[~(inst.w_wifi * net <= inst.device_local_mj[edge] + 1e-9)] = 0
     cap[~np.isfinite(net)] = 0
-    load = np.bincount(target[edge], minlength=J).astype(np.int64)
-    mincap = np.full(J, np.iinfo(np.int64).max, dtype=np.int64)
-    moved: list[int] = []
+    here = wl * (net + inst.node_inference_ms[target[edge]]) + we * inst.w_wifi * net
     order = np.lexsort((edge, cap, target[edge]))  # by node, then cap ascending
-    edge, cap = edge[order], cap[order]
+    edge, cap, here = edge[order], cap[order], here[order]
     nodes = target[edge]
     bounds = np.searchsorted(nodes, np.arange(J + 1))
+    load = np.bincount(nodes, minlength=J).astype(np.int64)
+    pl = _Placer(data, wl, we, load)
+    capj = pl.cap
     for j in np.flatnonzero(load).tolist():
+        pl.mincap[j] = min(int(cap[bounds[j]]), int(capj[j]))
+    for j in np.flatnonzero(load > pl.mincap).tolist():
         lo, hi = int(bounds[j]), int(bounds[j + 1])
-        k = lo
-        # leave while the load exceeds the cap of the tightest remaining device
-        while k < hi and min(int(cap[k]), int(inst.node_capacity[j])) < hi - k:
-            k += 1
-        moved.extend(edge[lo:k].tolist())
-        load[j] = hi - k
-        if k < hi:
-            mincap[j] = min(int(cap[k]), int(inst.node_capacity[j]))
-    for i in moved:
-        kind[i], target[i] = KIND_LOCAL, -1
-
-    # ---- re-place the moved devices on their cheapest option that keeps all feasible
-    if moved:
-        pstart, _ = _pair_index(data)
-        cstart = np.searchsorted(data.cloud_dev, np.arange(N + 1))
-        queue = inst.queue_ms
-        for i in sorted(moved):
-            best = wl * float(inst.device_local_ms[i]) + we * float(inst.device_local_mj[i])
-            choice = (KIND_LOCAL, -1)
-            for c in range(int(cstart[i]), int(cstart[i + 1])):
-                cc = wl * float(data.cloud_latency[c]) + we * float(data.cloud_energy[c])
-                if cc < best:
-                    best, choice = cc, (KIND_CLOUD, int(data.cloud_id[c]))
-            for p in range(int(pstart[i]), int(pstart[i + 1])):
-                j = int(data.pair_node[p])
-                nn = int(load[j]) + 1
-                if nn > int(data.pair_cap[p]) or nn > int(mincap[j]):
-                    continue
-                if nn > int(inst.node_capacity[j]):
-                    continue
-                dq = nn * float(queue(j, nn)) - (nn - 1) * float(queue(j, nn - 1))
-                cc = wl * (float(data.pair_latency[p]) + dq) + we * float(data.pair_energy[p])
-                if cc < best:
-                    best, choice = cc, (KIND_EDGE, j)
-            kind[i], target[i] = choice
-            if choice[0] == KIND_EDGE:
-                j = choice[1]
-                p = int(pstart[i]) + int(
-                    np.flatnonzero(data.pair_node[pstart[i] : pstart[i + 1]] == j)[0]
-                )
-                load[j] += 1
-                mincap[j] = min(int(mincap[j]), int(data.pair_cap[p]))
+        devs, caps_j, cost_j = edge[lo:hi], cap[lo:hi], here[lo:hi]
+        L = hi - lo
+        alt = np.array([pl.best(int(i), exclude=j)[0] for i in devs.tolist()])
+        delta = alt - cost_j
+        best_plan: tuple[float, list[int]] | None = None
+        for k in range(L + 1):
+            if k < L and int(caps_j[k]) == 0:
+                continue  # a device that cannot stay is never kept
+            keep_cap = min(int(caps_j[k]), int(capj[j])) if k < L else 0
+            m = max(0, L - k - keep_cap)
+            rest = np.argsort(delta[k:], kind="stable")[:m] + k
+            moved = list(range(k)) + rest.tolist()
+            left = L - len(moved)
+            est = float(delta[moved].sum()) + wl * (pl._F(j, left) - pl._F(j, L))
+            if best_plan is None or est < best_plan[0] - 1e-12:
+                best_plan = (est, moved)
+        assert best_plan is not None
+        moved_devs = devs[best_plan[1]].tolist()
+        stay = np.setdiff1d(np.arange(L), best_plan[1])
+        load[j] = stay.shape[0]
+        pl.mincap[j] = (
+            min(int(caps_j[stay].min()), int(capj[j])) if stay.size else np.iinfo(np.int64).max
+        )
+        for i in moved_devs:
+            kind[i], target[i] = KIND_LOCAL, -1
+        for i in sorted(moved_devs):
+            pl.place(i, kind, target, exclude=j)
 
     # ---- last resort: whatever is still infeasible goes home (only shortens queues)
     out = Assignment.from_arrays(kind, target, lte)
