@@ -481,15 +481,24 @@ def lower_bound(
     return Bound(found[best], best, time.perf_counter() - clock.t0, details, sense)
 
 
-def attach_bound(
-    instance: OffloadingInstance, raw: RawSolution, method: str | None, objective: str = "latency"
-) -> RawSolution:
-    """Fill ``raw.bound`` with :func:`lower_bound` (``method`` ``None``/``"none"``:
-    nothing); a heuristic whose solution violates nothing becomes ``feasible``."""
+def attach_bound(instance: OffloadingInstance, raw: RawSolution, params: Any) -> RawSolution:
+    """Fill ``raw.bound`` with :func:`lower_bound` for the objective (and ε) of
+    ``params`` and the method ``params.bound`` (``None``: nothing). A heuristic
+    result that violates nothing becomes ``feasible`` (a solution with a bound);
+    ``statistics`` gain ``bound_method``, ``bound_time_s`` and ``bound_values``."""
+    method = getattr(params, "bound", None)
     if method is None or method == "none":
         return raw
-    b = lower_bound(instance, objective, method=method)
-    raw.bound = b.value
+    objective = raw.objective_name or params.objective_name or "latency"
+    b = lower_bound(
+        instance,
+        objective,
+        epsilon=getattr(params, "epsilon", None),
+        method=method,
+        time_limit=getattr(params, "time_limit", None),
+    )
+    if raw.bound is None or b.sense * (b.value - raw.bound) > 0:
+        raw.bound = b.value
     raw.statistics["bound_method"] = b.method
     raw.statistics["bound_time_s"] = b.runtime_s
     raw.statistics["bound_values"] = b.details.get("values", {})
