@@ -65,6 +65,10 @@ BOUND_METHODS = ("auto", "flow", "lagrangian", "lp")
 LP_AUTO_VARIABLES = 30_000
 #: Relative safety margin taken off an LP optimum (HiGHS' feasibility tolerances).
 LP_SAFETY = 1e-7
+#: ``auto`` without a time limit gives the subgradient ``max(AUTO_LR_MIN_S,
+#: AUTO_LR_FACTOR × the flow's time)`` seconds.
+AUTO_LR_MIN_S = 1.0
+AUTO_LR_FACTOR = 10.0
 #: Subgradient iterations of the assignment relaxation at most.
 MAX_ITERATIONS = 400
 #: Bisection steps on μ at most.
@@ -455,7 +459,10 @@ def lower_bound(
                     relaxed = relax(instance, latency_weight=wl, energy_weight=we, data=data)
                     relaxed = relaxed.assignment
                 lam0 = flow_multipliers(data, arrays, relaxed, wl)
-        val, _, st = assignment_lagrangian(data, arrays, target=tgt, lam0=lam0, clock=clock)
+        lr_clock = clock
+        if method == "auto" and time_limit is None:  # auto stays cheap next to the flow
+            lr_clock = _Clock(max(AUTO_LR_MIN_S, AUTO_LR_FACTOR * details.get("flow_time_s", 0)))
+        val, _, st = assignment_lagrangian(data, arrays, target=tgt, lam0=lam0, clock=lr_clock)
         if epsilon is not None:
             val -= mu * float(epsilon)
         if objective == "edge":  # integral, and never above the devices that can offload
