@@ -171,6 +171,7 @@ class _LRArrays:
     pair_dev: np.ndarray  # device position (into data.devices)
     pair_cost: np.ndarray
     pair_cap: np.ndarray
+    cap_order: np.ndarray  # per node block, kernel pair indices by cap, largest first
     level_start: np.ndarray
     level_cost: np.ndarray
     alt: np.ndarray
@@ -205,12 +206,15 @@ def _lr_arrays(data: OffloadingData, wl: float, we: float, edge: bool = False) -
                 if cc[c] < alt[pos[c]]:
                     alt[pos[c]] = cc[c]
                     alt_lat[pos[c]], alt_en[pos[c]] = data.cloud_latency[c], data.cloud_energy[c]
+    cap_k = np.ascontiguousarray(data.pair_cap[order], dtype=np.int64)
+    cap_order = np.lexsort((-cap_k, node_pos)).astype(np.int64)
     return _LRArrays(
         order=order,
         node_start=node_start,
         pair_dev=np.searchsorted(devs, data.pair_dev[order]).astype(np.int64),
         pair_cost=np.ascontiguousarray(pair_cost, dtype=np.float64),
-        pair_cap=np.ascontiguousarray(data.pair_cap[order], dtype=np.int64),
+        pair_cap=cap_k,
+        cap_order=cap_order,
         level_start=level_start,
         level_cost=np.ascontiguousarray(level_cost, dtype=np.float64),
         alt=np.ascontiguousarray(alt, dtype=np.float64),
@@ -244,6 +248,7 @@ def assignment_lagrangian(
         arrays.pair_dev,
         arrays.pair_cost,
         arrays.pair_cap,
+        arrays.cap_order,
         arrays.level_start,
         arrays.level_cost,
         chosen,
