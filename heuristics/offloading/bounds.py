@@ -456,9 +456,8 @@ def lower_bound(
         else:
             wl, we = (1.0, mu) if objective == "latency" else (mu, 1.0)
             arrays = _lr_arrays(data, wl, we)
-            tgt = None
-            if epsilon is None:
-                tgt = _heuristic_target(instance, data, objective, wl, we)[0]
+            # any cap-feasible assignment's weighted cost bounds max_λ L(λ) at this μ
+            tgt = _heuristic_target(instance, data, objective, wl, we)[0]
             if wl > 0:
                 if relaxed is None:
                     relaxed = relax(instance, latency_weight=wl, energy_weight=we, data=data)
