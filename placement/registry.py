@@ -264,6 +264,15 @@ METHODS: tuple[MethodSpec, ...] = (
         "like MT plus one pass",
     ),
     MethodSpec(
+        "ls",
+        "offloading",
+        "heuristic",
+        "placement.heuristics.offloading.ls:solve_ls",
+        f"{_OFF_P}:LSParams",
+        "local search (relocate, swap, ejection chains) from the best start, with a bound",
+        "tens of ms on config C",
+    ),
+    MethodSpec(
         "milp",
         "offloading",
         "exact",
