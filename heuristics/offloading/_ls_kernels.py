@@ -68,11 +68,13 @@ def _out(i, kind, target, device_ap, upload, rtt, node_inf, slope, intercept, ta
 @njit(nogil=True, cache=True, error_model="numpy")
 def _best_reloc(i, kind, target, device_ap, upload, deadline, budget, local_ms, local_mj,
                 cl_k, cl_lat, cl_e, w, rtt, node_inf, slope, intercept, table, tlen, load,
-                base, dq, key, wl, we, wx, cl, ce, g_rem, lo_n, hi_n):  # fmt: skip
+                base, dq, key, wl, we, wx, cl, ce, g_rem, node_slice, sl, near2, cnt2,
+                use_near2):  # fmt: skip
     """``(gain, dg, kind, target)`` of device ``i``'s best admissible relocation
     (``gain`` the change of the weighted objective, ``dg`` of the constrained
     quantity; ``kind = -1``: none better than ``-GAIN_TOL``). ``g_rem`` is the
-    slack of the ε-constraint; edge nodes ``lo_n .. hi_n - 1`` are candidates."""
+    slack of the ε-constraint. Candidate nodes: every node (``use_near2`` false) or the
+    ``near2`` list of the device's AP; with ``sl >= 0`` only nodes of slice ``sl``."""
     a = device_ap[i]
     up = upload[i]
     eps = deadline[i]
@@ -85,23 +87,29 @@ def _best_reloc(i, kind, target, device_ap, upload, deadline, budget, local_ms, 
     out = -(wl * lo + we * eo + x0)
     gout = -(cl * lo + ce * eo)
     lim = g_rem - gout  # the new option's constrained quantity must stay below
-    n_nodes = hi_n - lo_n
-    for jj in range(n_nodes):  # branch-free: vectorises
-        j = lo_n + jj
+    te = t0 if k0 == KIND_EDGE else -1
+    if use_near2:
+        n_nodes = cnt2[a]
+    else:
+        n_nodes = node_inf.shape[0]
+    for jj in range(n_nodes):  # branch-free over every node: vectorises
+        j = near2[a, jj] if use_near2 else jj
         net = up + rtt[a, j]
         lat = net + base[j]
         en = w * net
         lq = lat + dq[j]
-        ok = (lat <= eps) & (en <= bud) & (cl * lq + ce * en <= lim)
+        ok = (lat <= eps) & (en <= bud) & (cl * lq + ce * en <= lim) & (j != te)
+        if sl >= 0:
+            ok = ok & (node_slice[j] == sl)
         key[jj] = wl * lq + we * en if ok else np.inf
-    if k0 == KIND_EDGE and lo_n <= t0 < hi_n:
-        key[t0 - lo_n] = np.inf
     best = -GAIN_TOL
     bdg = 0.0
     bk = -1
     bt = -1
     jj = _argmin4(key, n_nodes)
-    j = lo_n + jj
+    j = -1
+    if jj >= 0:
+        j = near2[a, jj] if use_near2 else jj
     if jj >= 0 and out + key[jj] + wx < best:
         best = out + key[jj] + wx
         bk = KIND_EDGE
@@ -133,7 +141,7 @@ def _best_reloc(i, kind, target, device_ap, upload, deadline, budget, local_ms, 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _best_eject(i, kind, target, device_ap, upload, deadline, budget, local_ms, local_mj,
                 cl_k, cl_lat, cl_e, w, rtt, node_inf, slope, intercept, table, tlen, head,
-                nxt, load, base, dq, near, cnt, wl, we, wx, cl, ce, g_rem, lo_n, hi_n):  # fmt: skip
+                nxt, load, base, dq, near, cnt, wl, we, wx, cl, ce, g_rem, node_slice, sl):  # fmt: skip
     """Best ejection chain of device ``i`` (module docstring):
     ``(gain, dg, j, d, d_kind, d_target)`` — ``i`` joins node ``j`` in place of
     device ``d``, which moves to ``(d_kind, d_target)``; ``j = -1``: none better than
@@ -167,7 +175,7 @@ def _best_eject(i, kind, target, device_ap, upload, deadline, budget, local_ms, 
     bdt = -1
     for r in range(cnt[a]):
         j = near[a, r]
-        if j == j0 or load[j] == 0 or j < lo_n or j >= hi_n:
+        if j == j0 or load[j] == 0 or (sl >= 0 and node_slice[j] != sl):
             continue
         nj = load[j]
         qj = _queue(j, nj, slope, intercept, table, tlen)
@@ -221,7 +229,7 @@ def _best_eject(i, kind, target, device_ap, upload, deadline, budget, local_ms, 
             # 4. one of d's nearest nodes with room (not j, not j0)
             for s in range(cnt[ad]):
                 t = near[ad, s]
-                if t == j or t == j0 or t < lo_n or t >= hi_n:
+                if t == j or t == j0 or (sl >= 0 and node_slice[t] != sl):
                     continue
                 bt_ = base[t]
                 if bt_ == np.inf:
@@ -273,13 +281,15 @@ def _join(i, k, t, kind, target, head, nxt, prv, load):
 def ls_pass(order, kind, target, device_ap, upload, deadline, budget, local_ms, local_mj,
             cl_k, cl_lat, cl_e, w, rtt, node_inf, slope, intercept, table, tlen, cap, head,
             nxt, prv, load, min_slack, base, dq, key, near, cnt, wl, we, wx, cl, ce, g_lim,
-            tot, use_eject, max_moves, lo_n, hi_n):  # fmt: skip
+            tot, use_eject, max_moves, node_slice, sl, near2, cnt2, use_near2):  # fmt: skip
     """One pass over ``order`` (module docstring); at most ``max_moves`` moves (< 0: no
-    limit). ``tot[0]`` is the constrained quantity's total (kept up to date). Only edge
-    nodes ``lo_n .. hi_n - 1`` are used, and a device on an edge node outside that range
-    stays (so slices over disjoint node ranges and devices run in parallel threads).
+    limit). ``tot[0]`` is the constrained quantity's total (kept up to date). With
+    ``sl >= 0`` only the edge nodes of slice ``sl`` (``node_slice``) are used and a device
+    on a node of another slice stays (so slices over disjoint nodes and devices run in
+    parallel threads).
 
-    Returns ``(moves, gain)``: moves applied and the weighted objective they removed.
+    Returns ``(moves, gain)``: devices moved (an ejection chain moves two) and the
+    weighted objective removed.
     """
     moves = 0
     total = 0.0
@@ -287,20 +297,20 @@ def ls_pass(order, kind, target, device_ap, upload, deadline, budget, local_ms, 
         if max_moves >= 0 and moves >= max_moves:
             break
         i = order[r]
-        if kind[i] == KIND_EDGE and (target[i] < lo_n or target[i] >= hi_n):
+        if sl >= 0 and kind[i] == KIND_EDGE and node_slice[target[i]] != sl:
             continue
         g_rem = g_lim - tot[0]
         g, dg, bk, bt = _best_reloc(
             i, kind, target, device_ap, upload, deadline, budget, local_ms, local_mj, cl_k,
             cl_lat, cl_e, w, rtt, node_inf, slope, intercept, table, tlen, load, base, dq,
-            key, wl, we, wx, cl, ce, g_rem, lo_n, hi_n,
+            key, wl, we, wx, cl, ce, g_rem, node_slice, sl, near2, cnt2, use_near2,
         )  # fmt: skip
         ej = -1
-        if use_eject:
+        if use_eject and (max_moves < 0 or moves + 2 <= max_moves):
             g2, dg2, ej, ed, edk, edt = _best_eject(
                 i, kind, target, device_ap, upload, deadline, budget, local_ms, local_mj,
                 cl_k, cl_lat, cl_e, w, rtt, node_inf, slope, intercept, table, tlen, head,
-                nxt, load, base, dq, near, cnt, wl, we, wx, cl, ce, g_rem, lo_n, hi_n,
+                nxt, load, base, dq, near, cnt, wl, we, wx, cl, ce, g_rem, node_slice, sl,
             )  # fmt: skip
             if ej >= 0 and (bk < 0 or g2 < g):
                 g = g2
@@ -334,6 +344,6 @@ def ls_pass(order, kind, target, device_ap, upload, deadline, budget, local_ms, 
         else:
             continue
         tot[0] += dg
-        moves += 1
+        moves += 2 if ej >= 0 else 1  # devices moved
         total -= g
     return moves, total

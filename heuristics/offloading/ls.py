@@ -61,6 +61,10 @@ LAMBDA_SCHEDULE = (1.0, 0.25, 4.0)
 #: Every this many kicks the descent after the ruin visits every device (else only the
 #: devices of the ruined region).
 FULL_EVERY = 10
+#: Above this many edge nodes a relocation looks at the RELOCATE_NEAREST nodes nearest
+#: to the device's AP (by RTT) instead of every node.
+FULL_SCAN_NODES = 2000
+RELOCATE_NEAREST = 64
 #: Devices per kernel call: the time limit is checked between calls.
 CHUNK = 4096
 
@@ -105,26 +109,30 @@ def objective_weights(
 class Search:
     """The mutable arrays of one local search over one instance (module docstring)."""
 
-    def __init__(self, instance: OffloadingInstance, assignment: Assignment, neighbours: int):
+    def __init__(
+        self,
+        instance: OffloadingInstance,
+        assignment: Assignment,
+        neighbours: int,
+        objective: str = "latency",
+    ):
         self.instance = instance
         d = self.data = KernelData.from_instance(instance)
         N, J = d.n_devices, d.n_nodes
         self.local_ms = np.ascontiguousarray(instance.device_local_ms, dtype=np.float64)
         self.local_mj = np.ascontiguousarray(instance.device_local_mj, dtype=np.float64)
-        ck = d.cloud_choice
-        self.cl_lat = np.full(N, np.inf)
-        self.cl_e = np.full(N, np.inf)
-        has = ck >= 0
-        if has.any():
-            crtt = instance.cloud_rtt_wifi_ms[d.device_ap[has], ck[has]]
-            net = d.upload[has] + crtt
-            self.cl_lat[has] = net + instance.cloud_inference_ms[ck[has]]
-            self.cl_e[has] = d.w_wifi * net
+        self.cl_k, self.cl_lat, self.cl_e = _clouds(instance, d, objective)
         if J:
             self.near, _, self.cnt = d.nearest(neighbours)
         else:
             self.near = np.zeros((max(instance.n_aps, 1), 1), dtype=np.int64)
             self.cnt = np.zeros(max(instance.n_aps, 1), dtype=np.int64)
+        if J > FULL_SCAN_NODES:  # relocations to the nearest nodes only
+            self.near2, _, self.cnt2 = d.nearest(RELOCATE_NEAREST)
+            self.use_near2 = True
+        else:
+            self.near2, self.cnt2, self.use_near2 = self.near, self.cnt, False
+        self.no_slice = np.zeros(max(J, 1), dtype=np.int64)
         self.kind, self.target = _repair(self, assignment)
         self.head = np.empty(J, dtype=np.int64)
         self.nxt = np.empty(N, dtype=np.int64)
@@ -169,24 +177,53 @@ class Search:
         *,
         eject: bool = True,
         max_moves: int = -1,
-        nodes: tuple[int, int] | None = None,
+        node_slice: np.ndarray | None = None,
+        sl: int = -1,
         key: np.ndarray | None = None,
     ) -> tuple[int, float]:
-        """One kernel pass over ``order`` with weights ``w``; returns (moves, gain)."""
+        """One kernel pass over ``order`` with weights ``w`` (only the nodes labelled
+        ``sl`` in ``node_slice`` when ``sl >= 0``); returns (devices moved, gain)."""
         d = self.data
-        lo, hi = nodes if nodes is not None else (0, d.n_nodes)
         if key is None:
-            key = np.empty(max(hi - lo, 1))
+            key = np.empty(max(d.n_nodes, 1))
+        if node_slice is None:
+            node_slice = self.no_slice
         k, g = lk.ls_pass(
             np.ascontiguousarray(order, dtype=np.int64), self.kind, self.target, d.device_ap,
-            d.upload, d.deadline, d.budget, self.local_ms, self.local_mj, d.cloud_choice,
+            d.upload, d.deadline, d.budget, self.local_ms, self.local_mj, self.cl_k,
             self.cl_lat, self.cl_e, d.w_wifi, d.rtt, d.node_inf, d.slope, d.intercept,
             d.table, d.tlen, d.cap, self.head, self.nxt, self.prv, self.load,
             self.min_slack, self.base, self.dq, key, self.near, self.cnt, float(w.wl),
             float(w.we), float(w.wx), float(w.cl), float(w.ce), float(w.limit), self.tot,
-            bool(eject), np.int64(max_moves), np.int64(lo), np.int64(hi),
+            bool(eject), np.int64(max_moves), node_slice, np.int64(sl), self.near2, self.cnt2,
+            bool(self.use_near2),
         )  # fmt: skip
         return int(k), float(g)
+
+
+def _clouds(
+    inst: OffloadingInstance, d: KernelData, objective: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per device its Wi-Fi cloud option (-1: none within deadline and budget) — the
+    least energy for ``energy``, else the least latency — with its latency and energy."""
+    N = d.n_devices
+    k = np.full(N, -1, dtype=np.int64)
+    lat = np.full(N, np.inf)
+    en = np.full(N, np.inf)
+    if inst.n_clouds == 0 or N == 0:
+        return k, lat, en
+    net = d.upload[:, None] + inst.cloud_rtt_wifi_ms[d.device_ap]
+    L = net + inst.cloud_inference_ms[None, :]
+    E = d.w_wifi * net
+    ok = (L <= d.deadline[:, None]) & (E <= d.budget[:, None])
+    key = np.where(ok, E if objective == "energy" else L, np.inf)
+    best = np.argmin(key, axis=1)
+    rows = np.arange(N)
+    has = np.isfinite(key[rows, best])
+    k[has] = best[has]
+    lat[has] = L[rows, best][has]
+    en[has] = E[rows, best][has]
+    return k, lat, en
 
 
 def _repair(s: Search, a: Assignment) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +242,7 @@ def _repair(s: Search, a: Assignment) -> tuple[np.ndarray, np.ndarray]:
         bad |= a.lte
     idx = np.flatnonzero(bad)
     if idx.size:
-        ck = s.data.cloud_choice[idx]
+        ck = s.cl_k[idx]
         kind[idx] = np.where(ck >= 0, KIND_CLOUD, KIND_LOCAL).astype(np.int8)
         target[idx] = np.where(ck >= 0, ck, -1)
     target[kind == KIND_LOCAL] = -1
@@ -222,6 +259,7 @@ class Trace:
     passes: int = 0
     moves: int = 0
     kicks: int = 0
+    slice_times: list[float] = field(default_factory=list)
 
     def add(self, value: float) -> None:
         self.points.append((time.perf_counter() - self.t0, value))
@@ -295,7 +333,7 @@ def _ruin(s: Search, rng: np.random.Generator) -> np.ndarray:
     )
     devs = np.flatnonzero((s.kind == KIND_EDGE) & np.isin(s.target, nodes))
     region = np.flatnonzero(near_aps | (s.data.device_ap == a))
-    ck = s.data.cloud_choice[devs]
+    ck = s.cl_k[devs]
     s.kind[devs] = np.where(ck >= 0, KIND_CLOUD, KIND_LOCAL).astype(np.int8)
     s.target[devs] = np.where(ck >= 0, ck, -1)
     s.load_assignment(Assignment.from_arrays(s.kind.copy(), s.target.copy()))
@@ -330,12 +368,12 @@ def local_search(
     trace = trace or Trace()
     t_end = None if time_limit is None else trace.t0 + time_limit
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    s = Search(instance, start, neighbours)
+    s = Search(instance, start, neighbours, objective)
     M = float(np.sum(s.data.deadline) + np.sum(s.local_ms) + 1.0)
     kw: dict[str, Any] = dict(t_end=t_end, eject=eject, trace=trace, max_moves=max_moves)
     w0 = objective_weights(objective, epsilon, 0.0, M)
     if threads > 1 and epsilon is None and max_moves is None:
-        _slices(s, w0, threads, seed, t_end, eject)
+        trace.slice_times = _slices(s, w0, threads, seed, t_end, eject)
     lat, en, edge = s.totals()
     trace.add(_key(objective, lat, en, edge)[-1] if objective != "edge" else -edge)
     if epsilon is not None and w0.constrained(lat, en) > epsilon:
@@ -392,38 +430,38 @@ def local_search(
 def _slices(
     s: Search, w: Weights, k: int, seed: int, t_end: float | None, eject: bool
 ) -> list[float]:
-    """Improve the MT slices of the instance in parallel threads (disjoint devices and
-    node ranges; the shared arrays are written at disjoint entries); returns the wall
-    seconds of each slice. The slices run on a renumbered copy of the node arrays."""
-    from placement.heuristics.offloading.mt import partition
+    """Improve the MT slices of the instance (:func:`placement.offloading.partition.
+    partition`: disjoint devices and nodes) in parallel threads — the shared arrays are
+    written at disjoint entries, the kernels release the GIL; returns each slice's
+    wall seconds."""
+    from placement.offloading.partition import partition
 
-    part, _ = partition(s.instance, k, "contiguous")
-    if not part.identity:
-        return []  # slices need contiguous node ranges of the instance's own numbering
-    children = np.random.SeedSequence(seed).spawn(k)
+    dev_slices, node_slices = partition(s.instance, k, "colocated")
+    label = np.zeros(max(s.data.n_nodes, 1), dtype=np.int64)
+    for j, nodes in enumerate(node_slices):
+        label[nodes] = j
+    children = np.random.SeedSequence(seed).spawn(len(dev_slices))
 
     def job(j: int) -> float:
         t0 = time.perf_counter()
         rng = np.random.default_rng(children[j])
-        devs = part.dev_slices[j]
-        rng_nodes = (int(part.bounds[j]), int(part.bounds[j + 1]))
-        key = np.empty(max(rng_nodes[1] - rng_nodes[0], 1))
+        key = np.empty(max(s.data.n_nodes, 1))
         for _ in range(50):
-            if t_end is not None and time.perf_counter() >= t_end:
-                break
             moved = 0
-            order = rng.permutation(devs)
+            order = rng.permutation(dev_slices[j])
             for c0 in range(0, max(order.shape[0], 1), CHUNK):
                 if t_end is not None and time.perf_counter() >= t_end:
-                    break
-                m, _ = s.run(order[c0 : c0 + CHUNK], w, eject=eject, nodes=rng_nodes, key=key)
+                    return time.perf_counter() - t0
+                m, _ = s.run(
+                    order[c0 : c0 + CHUNK], w, eject=eject, node_slice=label, sl=j, key=key
+                )
                 moved += m
             if moved == 0:
                 break
         return time.perf_counter() - t0
 
-    with ThreadPoolExecutor(max_workers=k, thread_name_prefix="ls-slice") as pool:
-        return list(pool.map(job, range(k)))
+    with ThreadPoolExecutor(max_workers=len(dev_slices), thread_name_prefix="ls-slice") as pool:
+        return list(pool.map(job, range(len(dev_slices))))
 
 
 # ------------------------------------------------------------------ starts
@@ -436,13 +474,10 @@ def _flow_start(
         from placement.heuristics.offloading import flow
     except ImportError:
         return None, None
-    if objective == "latency":
-        rel = flow.relax(instance)
-    elif objective == "energy":
-        rel = flow.relax(instance, latency_weight=0.0, energy_weight=1.0)
-    else:
-        rel = flow.relax(instance)
-    return flow.repair(instance, rel.assignment), (rel.value if objective == "latency" else None)
+    wl, we = (0.0, 1.0) if objective == "energy" else (1.0, 0.0)
+    rel = flow.relax(instance, latency_weight=wl, energy_weight=we)
+    fixed = flow.repair(instance, rel.assignment, latency_weight=wl, energy_weight=we)
+    return fixed, (rel.value if objective in ("latency", "energy") else None)
 
 
 def _score(instance: OffloadingInstance, objective: str, epsilon: float | None, a: Any) -> Any:
@@ -565,6 +600,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         "search_s": t_ls,
         "passes": trace.passes,
         "kicks": trace.kicks,
+        "slice_times_s": trace.slice_times,
         "moves": trace.moves,
         "trace": trace.points,
         "bound_method": bmethod,
@@ -601,7 +637,8 @@ def improve(
     max_moves: int | None = None,
 ) -> tuple[Assignment, int]:
     """Improve a feasible Wi-Fi ``assignment`` of every device with ``ls``'s moves (the
-    online controller's improver hook; total latency, at most ``max_moves`` moves).
+    online controller's improver hook; total latency, at most ``max_moves`` devices
+    moved: with a move budget no ruin-and-recreate kicks, whose moves are not counted).
 
     Returns
     -------
@@ -620,7 +657,7 @@ def improve(
         "latency",
         None,
         time_limit=tl,
-        iterations=lp.iterations,
+        iterations=lp.iterations if max_moves is None else 0,  # kicks move many devices
         no_improvement=lp.no_improvement,
         eject=lp.eject,
         neighbours=lp.neighbours,
