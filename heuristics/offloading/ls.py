@@ -65,6 +65,8 @@ FULL_EVERY = 10
 #: to the device's AP (by RTT) instead of every node.
 FULL_SCAN_NODES = 2000
 RELOCATE_NEAREST = 64
+#: Above this many devices the first descent runs without ejection chains first.
+LARGE = 20_000
 #: Devices per kernel call: the time limit is checked between calls.
 CHUNK = 4096
 
@@ -389,6 +391,8 @@ def local_search(
 
     best = s.assignment()
     best_key = _key(objective, lat, en, edge)
+    if s.data.n_devices > LARGE:  # cheap relocations first, then with ejection chains
+        out = _climb(s, w0, rng, **{**kw, "eject": False})
     out = _climb(s, w0, rng, **kw)
     schedule: tuple[float, ...] = ()
     if epsilon is not None:  # the constraint priced: λ relative to the totals' ratio
