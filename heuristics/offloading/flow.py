@@ -177,6 +177,7 @@ def relax(
     latency_weight: float = 1.0,
     energy_weight: float = 0.0,
     data: OffloadingData | None = None,
+    edge_bonus: float = 0.0,
 ) -> FlowRelaxation:
     """Solve the min-cost-flow relaxation (deadline caps set aside).
 
@@ -190,6 +191,10 @@ def relax(
     data
         Pre-filtered data to reuse (:func:`relaxation_data`; its pruning must suit
         the weights: ``latency`` pruning only with ``energy_weight == 0``).
+    edge_bonus
+        Subtracted from the cost of every edge option (``> 0`` favours edge
+        devices: the ``edge`` objective's heuristic; then pass data without
+        dominance pruning). ``value`` then bounds the cost minus the bonus.
 
     Returns
     -------
@@ -219,7 +224,7 @@ def relax(
     Jn = int(data.node_ids.shape[0])
     alt_cost, alt_kind, alt_target, alt_lat, alt_en = _alternatives(data, wl, we)
     pdev = np.searchsorted(devs, data.pair_dev)
-    pcost = wl * data.pair_latency + we * data.pair_energy
+    pcost = wl * data.pair_latency + we * data.pair_energy - float(edge_bonus)
     # a pair no cheaper than the device's alternative never helps (marginals >= 0)
     useful = np.flatnonzero(pcost < alt_cost[pdev])
     lvl_pos, lvl_raw, _ = _level_marginals(data)
@@ -297,9 +302,11 @@ class _Placer:
     """Loads, per-node minimum caps and the options of every device, to move devices
     onto their cheapest option that keeps every device feasible."""
 
-    def __init__(self, data: OffloadingData, wl: float, we: float, load: np.ndarray) -> None:
+    def __init__(
+        self, data: OffloadingData, wl: float, we: float, load: np.ndarray, bonus: float
+    ) -> None:
         inst = data.instance
-        self.data, self.inst, self.wl, self.we = data, inst, wl, we
+        self.data, self.inst, self.wl, self.we, self.bonus = data, inst, wl, we, bonus
         N = inst.n_devices
         self.pstart = np.searchsorted(data.pair_dev, np.arange(N + 1))
         self.cstart = np.searchsorted(data.cloud_dev, np.arange(N + 1))
@@ -330,6 +337,7 @@ class _Placer:
                 continue
             dq = self._F(j, nn) - self._F(j, nn - 1)
             cc = wl * (float(d.pair_latency[p]) + dq) + we * float(d.pair_energy[p])
+            cc -= self.bonus
             if cc < best[0]:
                 best = (cc, KIND_EDGE, j, p)
         return best
@@ -350,6 +358,7 @@ def repair(
     latency_weight: float = 1.0,
     energy_weight: float = 0.0,
     data: OffloadingData | None = None,
+    edge_bonus: float = 0.0,
 ) -> Assignment:
     """Make ``assignment`` feasible (every device within deadline, budget and cap).
 
@@ -372,6 +381,8 @@ def repair(
     data
         Pre-filtered data whose options moved devices may take (default: the
         :func:`relaxation_data` of the weights).
+    edge_bonus
+        Subtracted from the cost of every edge option (as in :func:`relax`).
 
     Returns
     -------
@@ -397,12 +408,13 @@ def repair(
     cap[~(inst.w_wifi * net <= inst.device_local_mj[edge] + 1e-9)] = 0
     cap[~np.isfinite(net)] = 0
     here = wl * (net + inst.node_inference_ms[target[edge]]) + we * inst.w_wifi * net
+    here = here - float(edge_bonus)
     order = np.lexsort((edge, cap, target[edge]))  # by node, then cap ascending
     edge, cap, here = edge[order], cap[order], here[order]
     nodes = target[edge]
     bounds = np.searchsorted(nodes, np.arange(J + 1))
     load = np.bincount(nodes, minlength=J).astype(np.int64)
-    pl = _Placer(data, wl, we, load)
+    pl = _Placer(data, wl, we, load, float(edge_bonus))
     capj = pl.cap
     for j in np.flatnonzero(load).tolist():
         pl.mincap[j] = min(int(cap[bounds[j]]), int(capj[j]))
