@@ -67,6 +67,9 @@ FULL_SCAN_NODES = 2000
 RELOCATE_NEAREST = 64
 #: Above this many devices the first descent runs without ejection chains first.
 LARGE = 20_000
+#: A kick whose result is at most this much (relative) worse than the best is kept as
+#: the next kick's starting point (record-to-record travel); else the best is restored.
+ACCEPT_RTOL = 1e-3
 #: Devices per kernel call: the time limit is checked between calls.
 CHUNK = 4096
 
@@ -357,6 +360,7 @@ def local_search(
     threads: int = 1,
     max_moves: int | None = None,
     trace: Trace | None = None,
+    mu: float | None = None,
 ) -> tuple[Assignment | None, Trace]:
     """Improve ``start`` (module docstring); returns the best feasible assignment
     (``None`` when no assignment within ``epsilon`` was found) and the trace.
@@ -395,9 +399,10 @@ def local_search(
         out = _climb(s, w0, rng, **{**kw, "eject": False})
     out = _climb(s, w0, rng, **kw)
     schedule: tuple[float, ...] = ()
-    if epsilon is not None:  # the constraint priced: λ relative to the totals' ratio
+    if epsilon is not None:  # the constraint priced: λ around the bound's μ, else the ratio
         ratio = (lat / en if objective == "latency" else en / lat) if min(lat, en) > 0 else 1.0
-        schedule = tuple(m * ratio for m in LAMBDA_SCHEDULE)
+        scale = mu if mu else ratio
+        schedule = tuple(m * scale for m in LAMBDA_SCHEDULE)
     kicks = 0
     since = 0
     while True:
@@ -409,7 +414,11 @@ def local_search(
             best, best_key = s.assignment(), k
             since = 0 if improved else since + 1
         elif kicks:
-            s.load_assignment(best)
+            # record-to-record travel: go on from a slightly worse feasible result
+            close = feasible(lat, en) and k[:-1] == best_key[:-1]
+            close = close and k[-1] <= best_key[-1] + ACCEPT_RTOL * abs(best_key[-1])
+            if not close:
+                s.load_assignment(best)
             since += 1
         trace.add(best_key[-1] if objective != "edge" else best_key[0])
         if out or (max_moves is not None and trace.moves >= max_moves):
@@ -470,18 +479,22 @@ def _slices(
 
 # ------------------------------------------------------------------ starts
 def _flow_start(
-    instance: OffloadingInstance, objective: str, epsilon: float | None
-) -> tuple[Assignment | None, float | None]:
-    """The repaired min-cost-flow relaxation and its value (a latency bound), or
-    ``(None, None)`` when the flow module is not available."""
-    try:
-        from placement.heuristics.offloading import flow
-    except ImportError:
-        return None, None
+    instance: OffloadingInstance, objective: str, mu: float | None
+) -> tuple[Assignment, float | None]:
+    """The min-cost-flow relaxation for ``objective`` (with ε: the other quantity priced
+    by ``mu``; ``edge``: a bonus per edge device) repaired to feasibility, and the
+    relaxation's value when it bounds the objective (no ε)."""
+    from placement.heuristics.offloading import flow
+    from placement.heuristics.offloading.bounds import EDGE_BONUS
+
+    bonus = EDGE_BONUS if objective == "edge" else 0.0
     wl, we = (0.0, 1.0) if objective == "energy" else (1.0, 0.0)
-    rel = flow.relax(instance, latency_weight=wl, energy_weight=we)
-    fixed = flow.repair(instance, rel.assignment, latency_weight=wl, energy_weight=we)
-    return fixed, (rel.value if objective in ("latency", "energy") else None)
+    if mu is not None:
+        wl, we = (mu, 1.0) if objective == "energy" else (1.0, mu)
+    kw = dict(latency_weight=wl, energy_weight=we, edge_bonus=bonus)
+    rel = flow.relax(instance, **kw)
+    fixed = flow.repair(instance, rel.assignment, **kw)
+    return fixed, (rel.value if objective != "edge" and mu is None else None)
 
 
 def _score(instance: OffloadingInstance, objective: str, epsilon: float | None, a: Any) -> Any:
@@ -494,9 +507,18 @@ def _score(instance: OffloadingInstance, objective: str, epsilon: float | None, 
 
 
 def resolve_start(
-    instance: OffloadingInstance, start: Any, objective: str, epsilon: float | None, seed: int
+    instance: OffloadingInstance,
+    start: Any,
+    objective: str,
+    epsilon: float | None,
+    seed: int,
+    mu: float | None = None,
 ) -> tuple[Assignment, str, dict[str, Any]]:
-    """The start assignment ``start`` asks for, its name and facts about it."""
+    """The start assignment ``start`` asks for, its name and facts about it.
+
+    ``auto`` tries Nimbus, the repaired flow relaxation and (ε with a multiplier
+    ``mu > 0``) the repaired flow relaxation with the constraint priced by ``mu``, and
+    keeps the best (fewest violations, least excess over ε, best objective)."""
     info: dict[str, Any] = {}
     if isinstance(start, Assignment):
         return start, "given", info
@@ -505,17 +527,15 @@ def resolve_start(
         if isinstance(sol, Assignment):
             return sol, "given", info
         raise InputError("Expected start to be a method name, an Assignment or a Result.")
-    names = ["nimbus", "flow"] if start == "auto" else [start]
+    names = [start]
+    if start == "auto":
+        names = ["nimbus", "flow"] + (["flow-mu"] if mu else [])
     cands = []
     for name in names:
         t0 = time.perf_counter()
-        if name == "flow":
-            a, val = _flow_start(instance, objective, epsilon)
-            if a is None:
-                if start == "flow":
-                    raise InputError("the flow relaxation is not available", field="start")
-                continue
-            if val is not None:
+        if name in ("flow", "flow-mu"):
+            a, val = _flow_start(instance, objective, mu if name == "flow-mu" else None)
+            if val is not None and epsilon is None:
                 info["flow_bound"] = val
         else:
             if name == "ls":
@@ -535,22 +555,20 @@ def resolve_start(
 
 def _bound(
     instance: OffloadingInstance, objective: str, epsilon: float | None, t_left: float | None
-) -> tuple[float | None, str | None]:
-    try:
-        from placement.heuristics.offloading.bounds import lower_bound
-    except ImportError:
-        if objective == "latency" and epsilon is None:
-            from placement.models.offloading.data import latency_lower_bound
+) -> tuple[float | None, str | None, dict[str, Any]]:
+    from placement.heuristics.offloading.bounds import lower_bound
 
-            return float(latency_lower_bound(instance)), "trivial"
-        return None, None
     b = lower_bound(instance, objective, epsilon=epsilon, time_limit=t_left)
-    return (None if b.value is None else float(b.value)), b.method
+    return (None if b.value is None else float(b.value)), b.method, b.details
 
 
 # ------------------------------------------------------------------ method
 def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -> RawSolution:
     """The method ``ls`` (module docstring).
+
+    With ε the bound comes first (its multiplier μ prices the constraint in a flow start
+    and in the search; a bound of +inf proves ε infeasible); otherwise after the search
+    (latency: the flow relaxation the start already solved).
 
     Parameters
     ----------
@@ -566,15 +584,31 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
     -------
     RawSolution
         The best feasible assignment found, with the bound on the optimised objective;
-        statistics: start, its objective, passes, moves, trace, bound method.
+        statistics: start, its objective, passes, moves, kicks, trace, bound method.
     """
     jit = ensure_compiled() + _ensure_ls_compiled()
     t0 = time.perf_counter()
     tl = params.time_limit
     objective, eps = params.objective, params.epsilon
-    start, start_name, info = resolve_start(instance, params.start, objective, eps, seed)
-    t_start = time.perf_counter() - t0
-    ls_limit = None if tl is None else max(0.0, 0.85 * tl - t_start)
+    bound = bmethod = mu = None
+    t_bound = 0.0
+    if eps is not None:
+        bound, bmethod, det = _bound(instance, objective, eps, None if tl is None else 0.3 * tl)
+        mu = det.get("mu")
+        t_bound = time.perf_counter() - t0
+        if bound is not None and math.isinf(bound):  # ε below what any assignment reaches
+            return RawSolution(
+                None, status=Status.INFEASIBLE, termination=Termination.INFEASIBLE, bound=bound,
+                runtime=t_bound,
+                statistics={"bound_method": bmethod, "epsilon": eps, "bound_s": t_bound},
+                objective_name=objective,
+            )  # fmt: skip
+    start, start_name, info = resolve_start(instance, params.start, objective, eps, seed, mu)
+    t_start = time.perf_counter() - t0 - t_bound
+    ls_limit = None
+    if tl is not None:
+        share = 0.85 if (objective == "latency" and eps is None) or eps is not None else 0.6
+        ls_limit = max(0.0, share * tl - (time.perf_counter() - t0))
     trace = Trace()
     best, trace = local_search(
         instance,
@@ -589,19 +623,23 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         neighbours=params.neighbours,
         threads=params.threads,
         trace=trace,
+        mu=mu,
     )
-    t_ls = time.perf_counter() - t0 - t_start
+    t_ls = time.perf_counter() - t0 - t_start - t_bound
     left = None if tl is None else max(0.05, tl - (time.perf_counter() - t0))
-    if info.get("flow_bound") is not None and eps is None:
+    if info.get("flow_bound") is not None and objective == "latency":
         bound, bmethod = info["flow_bound"], "flow"
-    else:
-        bound, bmethod = _bound(instance, objective, eps, left)
+    elif eps is None:
+        t1 = time.perf_counter()
+        bound, bmethod, _ = _bound(instance, objective, eps, left)
+        t_bound = time.perf_counter() - t1
     stats: dict[str, Any] = {
         "jit_compile_s": jit,
         "start": start_name,
         "start_objective": _key(objective, *_totals(instance, start))[0],
         "start_s": t_start,
         "search_s": t_ls,
+        "bound_s": t_bound,
         "passes": trace.passes,
         "kicks": trace.kicks,
         "slice_times_s": trace.slice_times,
@@ -609,11 +647,11 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         "trace": trace.points,
         "bound_method": bmethod,
         "epsilon": eps,
+        "mu": mu,
         **info,
     }
-    stats["bound_s"] = time.perf_counter() - t0 - t_start - t_ls
     runtime = time.perf_counter() - t0
-    out_of_time = tl is not None and runtime >= 0.85 * tl
+    out_of_time = ls_limit is not None and t_ls >= ls_limit
     term = Termination.TIME_LIMIT if out_of_time else Termination.COMPLETED
     if best is None:
         return RawSolution(
