@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 #: Multipliers λ of the ε-constraint's pricing (each run followed by λ = 0), relative to
 #: the ratio of the two objectives' totals at the start.
-LAMBDA_SCHEDULE = (1.0, 0.25, 4.0)
+LAMBDA_SCHEDULE = (1.0, 0.25, 4.0, 0.0625, 16.0)
 #: Every this many kicks the descent after the ruin visits every device (else only the
 #: devices of the ruined region).
 FULL_EVERY = 10
