@@ -70,6 +70,13 @@ LARGE = 20_000
 #: A kick whose result is at most this much (relative) worse than the best is kept as
 #: the next kick's starting point (record-to-record travel); else the best is restored.
 ACCEPT_RTOL = 1e-3
+#: Above this many device × node pairs ``ls`` neither builds the flow relaxation (start,
+#: bound) nor calls the bounds module: their pre-filter holds arrays of that size
+#: (100k × 10k needs more than 14 GB). Such instances start from 2PMT and get the
+#: trivial latency bound only.
+MAX_RELAX_PAIRS = 50_000_000
+#: The search stops once its certified gap (against a bound known before it) is at most this.
+GAP_STOP = 1e-7
 #: Devices per kernel call: the time limit is checked between calls.
 CHUNK = 4096
 
@@ -361,6 +368,7 @@ def local_search(
     max_moves: int | None = None,
     trace: Trace | None = None,
     mu: float | None = None,
+    target: float | None = None,
 ) -> tuple[Assignment | None, Trace]:
     """Improve ``start`` (module docstring); returns the best feasible assignment
     (``None`` when no assignment within ``epsilon`` was found) and the trace.
@@ -368,7 +376,8 @@ def local_search(
     After the first descent (and, with ε, the multiplier schedule) up to
     ``iterations`` ruin-and-recreate kicks follow (:func:`_ruin`, then a descent; the
     result is kept when better, else the best is restored), ending after
-    ``no_improvement`` kicks in a row without a relative improvement > 1e-9."""
+    ``no_improvement`` kicks in a row without a relative improvement > 1e-9, or once the
+    objective is at most ``target`` (a bound times ``1 + GAP_STOP``)."""
     ensure_compiled()
     _ensure_ls_compiled()
     trace = trace or Trace()
@@ -423,6 +432,8 @@ def local_search(
         trace.add(best_key[-1] if objective != "edge" else best_key[0])
         if out or (max_moves is not None and trace.moves >= max_moves):
             break
+        if target is not None and objective != "edge" and best_key[-1] <= target:
+            break  # certified: within GAP_STOP of the bound
         if kicks >= len(schedule) and (
             kicks - len(schedule) >= iterations or since >= no_improvement
         ):
@@ -530,6 +541,8 @@ def resolve_start(
     names = [start]
     if start == "auto":
         names = ["nimbus", "flow"] + (["flow-mu"] if mu else [])
+        if _too_big(instance):  # the relaxation's pre-filter would not fit in memory
+            names = ["2pmt"]
     cands = []
     for name in names:
         t0 = time.perf_counter()
@@ -553,9 +566,20 @@ def resolve_start(
     return a, name, info
 
 
+def _too_big(instance: OffloadingInstance) -> bool:
+    """Whether devices × nodes exceeds :data:`MAX_RELAX_PAIRS`."""
+    return instance.n_devices * max(instance.n_nodes, 1) > MAX_RELAX_PAIRS
+
+
 def _bound(
     instance: OffloadingInstance, objective: str, epsilon: float | None, t_left: float | None
 ) -> tuple[float | None, str | None, dict[str, Any]]:
+    if _too_big(instance):  # only the bound straight from the instance (latency)
+        if objective == "latency" and epsilon is None:
+            from placement.models.offloading.data import latency_lower_bound
+
+            return float(latency_lower_bound(instance)), "trivial", {}
+        return None, None, {}
     from placement.heuristics.offloading.bounds import lower_bound
 
     b = lower_bound(instance, objective, epsilon=epsilon, time_limit=t_left)
@@ -605,6 +629,8 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
             )  # fmt: skip
     start, start_name, info = resolve_start(instance, params.start, objective, eps, seed, mu)
     t_start = time.perf_counter() - t0 - t_bound
+    known = info.get("flow_bound") if objective == "latency" and eps is None else bound
+    target = None if known is None else known + GAP_STOP * abs(known)
     ls_limit = None
     if tl is not None:
         share = 0.85 if (objective == "latency" and eps is None) or eps is not None else 0.6
@@ -624,6 +650,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         threads=params.threads,
         trace=trace,
         mu=mu,
+        target=target,
     )
     t_ls = time.perf_counter() - t0 - t_start - t_bound
     left = None if tl is None else max(0.05, tl - (time.perf_counter() - t0))
