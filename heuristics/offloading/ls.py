@@ -1,32 +1,31 @@
 """Local search ``ls``: near-optimal offloading with a bound, at any scale.
 
-1. **Start** (``start=``): ``auto`` keeps the construction that wins for the objective —
-   the min-cost-flow relaxation repaired to feasibility (when
-   :mod:`placement.heuristics.offloading.flow` is available) or Nimbus, whichever is
-   better; any registered offloading method by name; or a given ``Assignment`` /
-   ``Result``. Devices the start leaves past a deadline, budget or cap move to their
-   cloud option, else local (that only shortens the queues of the others).
+1. **Start** (``start=``): ``auto`` keeps the best of Nimbus, the min-cost-flow
+   relaxation repaired to feasibility (:mod:`placement.heuristics.offloading.flow`; for
+   ``edge`` with a bonus per edge device) and, with ε, the flow with the constraint priced
+   by the bound's multiplier μ; ``flow``, any registered method by name, or a given
+   ``Assignment`` / ``Result``. Devices a start leaves past a deadline, budget or cap
+   move to their cloud option, else local (that only shortens the others' queues).
 2. **Improve** with the kernels of :mod:`._ls_kernels`: relocations (edge↔edge,
-   edge↔cloud, edge/cloud↔local), swaps and ejection chains through full nodes, with
-   exact O(1) deltas and the per-node minimum slack, every move keeping every device
-   within deadline, budget and cap. A pass visits the devices in a seeded random order
-   (``SeedSequence(seed)``: same seed, same assignment); the search stops on the
-   stopping criteria of :mod:`placement.stop` (iterations, no improvement) or the time
-   limit, or at a local optimum (a pass without a move).
-3. **Objectives** as the MILP has them: ``latency``, ``energy``, ``edge`` (most edge
-   devices, then least latency: the edge count weighted above any latency change) and
-   the ε-constraint (total energy ≤ ε for latency, total latency ≤ ε for energy), a hard
-   constraint of every move. A start past ε is first driven below it (the constrained
-   quantity minimised alone); then the objective is improved with the constraint priced
-   by a short schedule of Lagrange multipliers ``λ`` (each followed by ``λ = 0``),
-   keeping the best feasible assignment.
+   edge↔cloud, edge/cloud↔local), swaps and ejection chains through full nodes, exact
+   O(1) deltas and the per-node minimum slack; every move keeps every device within
+   deadline, budget and cap. A descent visits the devices in a seeded random order until
+   a pass moves nothing; then ruin-and-recreate kicks (:func:`_ruin`: empty a few
+   neighbouring nodes, descend again; record-to-record acceptance within
+   :data:`ACCEPT_RTOL`) until ``iterations`` kicks, ``no_improvement`` kicks without
+   improvement, the time limit, or a certified gap ≤ :data:`GAP_STOP`. Same seed, same
+   assignment.
+3. **Objectives** as the MILP has them: ``latency``, ``energy``, ``edge`` (the edge count
+   weighted above any latency change) and the ε-constraint as a hard constraint of every
+   move. A start past ε is first driven below it; then the objective is improved with the
+   constraint priced by a schedule of multipliers around μ, each followed by λ = 0.
 4. **Scale** (``threads = k > 1``, no ε): the slices of
-   :func:`placement.heuristics.offloading.mt.partition` (disjoint devices and node
-   ranges) are improved in parallel threads (the kernels release the GIL), then one
-   central search runs on the whole instance.
-5. **Bound**: :func:`placement.heuristics.offloading.bounds.lower_bound` when that module
-   is available, else (latency only) the instance's trivial bound; ``Result.bound`` and
-   ``gap`` follow.
+   :func:`placement.offloading.partition.partition` (disjoint devices and nodes) are
+   improved in parallel threads (the kernels release the GIL), then the central search
+   runs. Above :data:`FULL_SCAN_NODES` nodes a relocation looks at the nearest nodes only.
+5. **Bound**: :func:`placement.heuristics.offloading.bounds.lower_bound` (latency: the
+   flow value the start already has; ε: computed first, a bound of +inf proves ε
+   infeasible); above :data:`MAX_RELAX_PAIRS` pairs the trivial latency bound only.
 
 :func:`improve` is the improver hook of online re-optimisation
 (``improve(instance, assignment, params, *, max_moves) -> (assignment, moves)``).

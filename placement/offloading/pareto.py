@@ -10,7 +10,10 @@
 3. in parallel, ``lexmin(energy, latency)`` and ``points - 2`` ε-constraint solves
    ``min latency s.t. total energy ≤ ε`` with ε evenly spaced strictly between the
    two extremes' energies, all started from the least-energy assignment (feasible for
-   every larger ε; a worker chains its points in increasing ε);
+   every larger ε; a worker chains its points in increasing ε) — ``method="ls"``, a
+   heuristic with an ε-constraint of its own, sweeps the same way: least latency and
+   least energy, then the ε levels in increasing order, each warm-started from the
+   point before it, every point with ``ls``'s bound;
 4. the nondominated filter and the hypervolume of :class:`placement.front.ParetoFront`
    against ``reference`` (default: 1.1 × the nadir, see ``ParetoFront.from_points``;
    the value used is in ``front.reference``).
