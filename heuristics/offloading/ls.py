@@ -501,7 +501,8 @@ def _flow_start(
     wl, we = (0.0, 1.0) if objective == "energy" else (1.0, 0.0)
     if mu is not None:
         wl, we = (mu, 1.0) if objective == "energy" else (1.0, mu)
-    kw = dict(latency_weight=wl, energy_weight=we, edge_bonus=bonus)
+    data = flow.relaxation_data(instance, latency_weight=wl, energy_weight=we)
+    kw = dict(latency_weight=wl, energy_weight=we, edge_bonus=bonus, data=data)
     rel = flow.relax(instance, **kw)
     fixed = flow.repair(instance, rel.assignment, **kw)
     return fixed, (rel.value if objective != "edge" and mu is None else None)
