@@ -51,6 +51,7 @@ from placement.offloading.instance import KIND_CLOUD, KIND_EDGE, KIND_LOCAL, Off
 from placement.offloading.params import LSParams, RelocateParams
 from placement.registry import method as lookup_method
 from placement.result import RawSolution, Status, Termination
+from placement.stop import MaxIterations, MultipleCriteria, NoImprovement
 
 logger = logging.getLogger(__name__)
 
@@ -412,30 +413,25 @@ def local_search(
         scale = mu if mu else ratio
         schedule = tuple(m * scale for m in LAMBDA_SCHEDULE)
     kicks = 0
-    since = 0
+    stop = MultipleCriteria([MaxIterations(iterations), NoImprovement(no_improvement, 1e-9)])
+    best_w = w0.value(lat, en, edge)
     while True:
         lat, en, edge = s.totals()
         k = _key(objective, lat, en, edge)
         if feasible(lat, en) and k < best_key:
-            rel = abs(best_key[-1]) * 1e-9 if math.isfinite(best_key[-1]) else 0.0
-            improved = k[:-1] < best_key[:-1] or k[-1] < best_key[-1] - rel
-            best, best_key = s.assignment(), k
-            since = 0 if improved else since + 1
+            best, best_key, best_w = s.assignment(), k, w0.value(lat, en, edge)
         elif kicks:
             # record-to-record travel: go on from a slightly worse feasible result
             close = feasible(lat, en) and k[:-1] == best_key[:-1]
             close = close and k[-1] <= best_key[-1] + ACCEPT_RTOL * abs(best_key[-1])
             if not close:
                 s.load_assignment(best)
-            since += 1
         trace.add(best_key[-1] if objective != "edge" else best_key[0])
         if out or (max_moves is not None and trace.moves >= max_moves):
             break
         if target is not None and objective != "edge" and best_key[-1] <= target:
             break  # certified: within GAP_STOP of the bound
-        if kicks >= len(schedule) and (
-            kicks - len(schedule) >= iterations or since >= no_improvement
-        ):
+        if kicks >= len(schedule) and stop(best_w):  # iterations / no improvement
             break
         if kicks < len(schedule):  # a priced descent, then the objective again
             _climb(s, objective_weights(objective, epsilon, schedule[kicks], M), rng, **kw)
