@@ -71,6 +71,10 @@ class ProblemSpec:
         ``run_read``, ``PARETO_OPTIONS``).
     default_method
         The method ``placement solve`` runs without ``--method``.
+    attach_bound
+        ``"module:function"``: ``attach_bound(instance, raw, params) -> RawSolution``
+        fills the bound of a method whose parameters ask for one (a ``bound`` field
+        not ``None``); empty when the problem has none.
     """
 
     name: str
@@ -88,6 +92,7 @@ class ProblemSpec:
     front_axes: tuple[str, str]
     cli: str
     default_method: str
+    attach_bound: str = ""
 
     def is_instance(self, obj: Any) -> bool:
         """Whether ``obj`` is an instance of this problem (by class name, no import)."""
@@ -119,6 +124,7 @@ PROBLEMS: dict[str, ProblemSpec] = {
         front_axes=("energy", "latency"),
         cli="placement.offloading.cli",
         default_method="nimbus",
+        attach_bound="placement.heuristics.offloading.bounds:attach_bound",
     ),
     "pipeline": ProblemSpec(
         name="pipeline",

@@ -33,13 +33,21 @@ def lagrangian_value(
     pair_dev: np.ndarray,
     pair_cost: np.ndarray,
     pair_cap: np.ndarray,
+    cap_order: np.ndarray,
     level_start: np.ndarray,
     level_cost: np.ndarray,
     chosen: np.ndarray,
     alt_chosen: np.ndarray,
 ) -> float:
     """:math:`L(\\lambda)`; fills ``chosen`` (pairs of each node's best set) and
-    ``alt_chosen`` (devices whose cloud/local option is taken)."""
+    ``alt_chosen`` (devices whose cloud/local option is taken).
+
+    ``cap_order`` lists each node's pairs (global indices) by cap, largest first. A
+    node's levels run from the largest down; candidates join as their cap admits the
+    level, into two Fenwick trees over their rank by reduced cost (counts, sums), so
+    the sum of the ``n`` smallest admitted reduced costs is one descent:
+    ``O(k log k)`` per node instead of ``O(n̄ k)``.
+    """
     total = 0.0
     n_dev = lam.shape[0]
     for i in range(n_dev):
@@ -63,24 +71,48 @@ def lagrangian_value(
         for t in range(k):
             rc[t] = pair_cost[lo + t] - lam[pair_dev[lo + t]]
         order = np.argsort(rc)
+        rank = np.empty(k, dtype=np.int64)
+        for t in range(k):
+            rank[order[t]] = t + 1  # 1-based Fenwick position
+        cnt = np.zeros(k + 1, dtype=np.int64)
+        sm = np.zeros(k + 1)
+        top = 1
+        while top * 2 <= k:
+            top *= 2
         l0 = level_start[j]
         nbar = level_start[j + 1] - l0 - 1
         best = level_cost[l0]  # level 0
         best_n = 0
-        for n in range(1, nbar + 1):
+        ptr = lo  # next pair of cap_order[lo:hi] to admit
+        admitted = 0
+        for n in range(nbar, 0, -1):
+            while ptr < hi and pair_cap[cap_order[ptr]] >= n:
+                q = cap_order[ptr] - lo
+                x = rank[q]
+                v = rc[q]
+                while x <= k:
+                    cnt[x] += 1
+                    sm[x] += v
+                    x += x & (-x)
+                ptr += 1
+                admitted += 1
+            if admitted < n:
+                continue
+            # descend: the largest position whose prefix count is < n, summing as we go
+            pos = 0
+            need = n
             s = 0.0
-            got = 0
-            for t in range(k):
-                q = order[t]
-                if pair_cap[lo + q] >= n:
-                    s += rc[q]
-                    got += 1
-                    if got == n:
-                        break
-            if got < n:
-                break  # fewer candidates tolerate n; more never will
+            step = top
+            while step > 0:
+                nxt = pos + step
+                if nxt <= k and cnt[nxt] < need:
+                    pos = nxt
+                    need -= cnt[nxt]
+                    s += sm[nxt]
+                step //= 2
+            s += rc[order[pos]]  # position pos + 1 holds the n-th admitted candidate
             v = level_cost[l0 + n] + s
-            if v < best:
+            if v < best or (v == best and n < best_n):
                 best = v
                 best_n = n
         total += best

@@ -65,6 +65,10 @@ BOUND_METHODS = ("auto", "flow", "lagrangian", "lp")
 LP_AUTO_VARIABLES = 30_000
 #: Relative safety margin taken off an LP optimum (HiGHS' feasibility tolerances).
 LP_SAFETY = 1e-7
+#: ``auto`` without a time limit gives the subgradient ``max(AUTO_LR_MIN_S,
+#: AUTO_LR_FACTOR × the flow's time)`` seconds.
+AUTO_LR_MIN_S = 1.0
+AUTO_LR_FACTOR = 10.0
 #: Subgradient iterations of the assignment relaxation at most.
 MAX_ITERATIONS = 400
 #: Bisection steps on μ at most.
@@ -167,6 +171,7 @@ class _LRArrays:
     pair_dev: np.ndarray  # device position (into data.devices)
     pair_cost: np.ndarray
     pair_cap: np.ndarray
+    cap_order: np.ndarray  # per node block, kernel pair indices by cap, largest first
     level_start: np.ndarray
     level_cost: np.ndarray
     alt: np.ndarray
@@ -201,12 +206,15 @@ def _lr_arrays(data: OffloadingData, wl: float, we: float, edge: bool = False) -
                 if cc[c] < alt[pos[c]]:
                     alt[pos[c]] = cc[c]
                     alt_lat[pos[c]], alt_en[pos[c]] = data.cloud_latency[c], data.cloud_energy[c]
+    cap_k = np.ascontiguousarray(data.pair_cap[order], dtype=np.int64)
+    cap_order = np.lexsort((-cap_k, node_pos)).astype(np.int64)
     return _LRArrays(
         order=order,
         node_start=node_start,
         pair_dev=np.searchsorted(devs, data.pair_dev[order]).astype(np.int64),
         pair_cost=np.ascontiguousarray(pair_cost, dtype=np.float64),
-        pair_cap=np.ascontiguousarray(data.pair_cap[order], dtype=np.int64),
+        pair_cap=cap_k,
+        cap_order=cap_order,
         level_start=level_start,
         level_cost=np.ascontiguousarray(level_cost, dtype=np.float64),
         alt=np.ascontiguousarray(alt, dtype=np.float64),
@@ -240,6 +248,7 @@ def assignment_lagrangian(
         arrays.pair_dev,
         arrays.pair_cost,
         arrays.pair_cap,
+        arrays.cap_order,
         arrays.level_start,
         arrays.level_cost,
         chosen,
@@ -455,7 +464,10 @@ def lower_bound(
                     relaxed = relax(instance, latency_weight=wl, energy_weight=we, data=data)
                     relaxed = relaxed.assignment
                 lam0 = flow_multipliers(data, arrays, relaxed, wl)
-        val, _, st = assignment_lagrangian(data, arrays, target=tgt, lam0=lam0, clock=clock)
+        lr_clock = clock
+        if method == "auto" and time_limit is None:  # auto stays cheap next to the flow
+            lr_clock = _Clock(max(AUTO_LR_MIN_S, AUTO_LR_FACTOR * details.get("flow_time_s", 0)))
+        val, _, st = assignment_lagrangian(data, arrays, target=tgt, lam0=lam0, clock=lr_clock)
         if epsilon is not None:
             val -= mu * float(epsilon)
         if objective == "edge":  # integral, and never above the devices that can offload
@@ -481,15 +493,24 @@ def lower_bound(
     return Bound(found[best], best, time.perf_counter() - clock.t0, details, sense)
 
 
-def attach_bound(
-    instance: OffloadingInstance, raw: RawSolution, method: str | None, objective: str = "latency"
-) -> RawSolution:
-    """Fill ``raw.bound`` with :func:`lower_bound` (``method`` ``None``/``"none"``:
-    nothing); a heuristic whose solution violates nothing becomes ``feasible``."""
+def attach_bound(instance: OffloadingInstance, raw: RawSolution, params: Any) -> RawSolution:
+    """Fill ``raw.bound`` with :func:`lower_bound` for the objective (and ε) of
+    ``params`` and the method ``params.bound`` (``None``: nothing). A heuristic
+    result that violates nothing becomes ``feasible`` (a solution with a bound);
+    ``statistics`` gain ``bound_method``, ``bound_time_s`` and ``bound_values``."""
+    method = getattr(params, "bound", None)
     if method is None or method == "none":
         return raw
-    b = lower_bound(instance, objective, method=method)
-    raw.bound = b.value
+    objective = raw.objective_name or params.objective_name or "latency"
+    b = lower_bound(
+        instance,
+        objective,
+        epsilon=getattr(params, "epsilon", None),
+        method=method,
+        time_limit=getattr(params, "time_limit", None),
+    )
+    if raw.bound is None or b.sense * (b.value - raw.bound) > 0:
+        raw.bound = b.value
     raw.statistics["bound_method"] = b.method
     raw.statistics["bound_time_s"] = b.runtime_s
     raw.statistics["bound_values"] = b.details.get("values", {})

@@ -260,7 +260,12 @@ def relax(
     if status != smcf.OPTIMAL:  # cannot happen: local absorbs every device
         raise RuntimeError(f"min-cost flow relaxation failed with status {status}")
     flows = smcf.flows(np.arange(tails.shape[0], dtype=np.int64))
-    value = smcf.optimal_cost() / scale + wl * data.fixed_latency + we * data.fixed_energy
+    # fixed devices (2PMT data): their own costs and the queue term at the base load
+    counts = data.node_nbar - data.node_base + 1
+    firsts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    base_queue = float(data.level_cost[firsts].sum()) if counts.size else 0.0
+    value = smcf.optimal_cost() / scale + wl * (data.fixed_latency + base_queue)
+    value += we * data.fixed_energy
 
     # ---- the relaxation's assignment and its own totals
     N = inst.n_devices
@@ -283,7 +288,7 @@ def relax(
         value=float(value),
         assignment=Assignment.from_arrays(kind, target),
         runtime_s=time.perf_counter() - t0,
-        latency_ms=lat_tot + data.fixed_latency,
+        latency_ms=lat_tot + data.fixed_latency + base_queue,
         energy_mj=en_tot + data.fixed_energy,
         statistics={
             "scale": scale,

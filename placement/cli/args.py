@@ -89,6 +89,10 @@ class MethodFlag:
     metavar: str | None
     problems: set[str]
     methods: set[tuple[str, str]]
+    dest: str = ""
+    """The argparse destination: the field name, or the first field's name when fields
+    of the two problems share one flag (``--bound``: pipeline ε-constraints,
+    offloading bound method); each problem's method then reads its own field."""
 
 
 def _converter(annotation: str) -> Callable[[str], Any] | None:
@@ -104,8 +108,11 @@ def method_flags(methods: tuple[MethodSpec, ...] = METHODS) -> dict[str, MethodF
     """Field name -> :class:`MethodFlag` over the parameters of ``methods``.
 
     A field that several methods share becomes one flag (same meaning everywhere).
+    Two differently named fields whose methods belong to different problems may
+    share a flag string: they share its ``dest`` (see :attr:`MethodFlag.dest`).
     """
     out: dict[str, MethodFlag] = {}
+    by_flag: dict[str, str] = {}
     for spec in methods:
         for f in dataclasses.fields(spec.params_type()):
             meta = f.metadata
@@ -124,7 +131,11 @@ def method_flags(methods: tuple[MethodSpec, ...] = METHODS) -> dict[str, MethodF
                     meta.get("metavar"),
                     set(),
                     set(),
+                    by_flag.setdefault(flag, f.name),
                 )
+                other = out[mf.dest]
+                if mf.dest != f.name and other.problems == {spec.problem}:
+                    raise ValueError(f"{flag} names two fields of {spec.problem} methods")
             mf.choices.update(meta.get("choices") or ())
             mf.problems.add(spec.problem)
             mf.methods.add((spec.problem, spec.name))
@@ -138,19 +149,29 @@ def add_method_flags(p: argparse.ArgumentParser, flags: dict[str, MethodFlag]) -
         "offloading": p.add_argument_group("offloading method options"),
         "pipeline": p.add_argument_group("pipeline method options"),
     }
+    shared: dict[str, list[MethodFlag]] = {}
     for mf in flags.values():
-        key = "both" if len(mf.problems) > 1 else next(iter(mf.problems))
-        help_ = mf.help
-        if mf.choices and "{" not in help_:
-            help_ += " {" + ",".join(sorted(mf.choices)) + "}"
-        kw: dict[str, Any] = {"dest": mf.name, "help": help_, "default": None}
-        if mf.metavar:
-            kw["metavar"] = mf.metavar
-        if mf.append:
+        shared.setdefault(mf.dest or mf.name, []).append(mf)
+    for dest, mfs in shared.items():
+        problems = set().union(*(m.problems for m in mfs))
+        key = "both" if len(problems) > 1 else next(iter(problems))
+        helps = []
+        for mf in mfs:
+            help_ = mf.help
+            if mf.choices and "{" not in help_:
+                help_ += " {" + ",".join(sorted(mf.choices)) + "}"
+            if len(mfs) > 1:
+                help_ = f"{'/'.join(sorted(mf.problems))}: {help_}"
+            helps.append(help_)
+        kw: dict[str, Any] = {"dest": dest, "help": "; ".join(helps), "default": None}
+        metavars = [mf.metavar for mf in mfs if mf.metavar]
+        if metavars:
+            kw["metavar"] = metavars[0] if len(mfs) == 1 else "VALUE"
+        if any(mf.append for mf in mfs):
             kw["action"] = "append"
-        elif mf.convert is not None:
-            kw["type"] = mf.convert
-        groups[key].add_argument(mf.flag, **kw)
+        elif mfs[0].convert is not None:
+            kw["type"] = mfs[0].convert
+        groups[key].add_argument(mfs[0].flag, **kw)
 
 
 def validate_flag(mf: MethodFlag, value: Any) -> None:
@@ -167,5 +188,26 @@ def validate_flag(mf: MethodFlag, value: Any) -> None:
 
 
 def given_params(args: argparse.Namespace, flags: dict[str, MethodFlag]) -> dict[str, Any]:
-    """The method flags given on the command line (name -> value)."""
-    return {k: getattr(args, k) for k in flags if getattr(args, k, None) is not None}
+    """The method flags given on the command line (name -> value). A single-valued
+    field reading a shared repeatable flag gets its value (the list when the flag
+    was repeated, which its parameter class then rejects)."""
+    out = {}
+    for k, mf in flags.items():
+        v = getattr(args, mf.dest or k, None)
+        if v is None:
+            continue
+        if not mf.append and isinstance(v, list):
+            v = v[0] if len(v) == 1 else v
+        out[k] = v
+    return out
+
+
+def shared_with(flags: dict[str, MethodFlag], name: str, accepted: Any, problem: str) -> bool:
+    """Whether field ``name`` reads a flag it shares with a field of the other problem
+    and is not the one this method's flag means: another field of the flag is
+    ``accepted``, or ``name`` is no field of ``problem`` (drop it, no note)."""
+    d = flags[name].dest or name
+    others = [a for a, mf in flags.items() if a != name and (mf.dest or a) == d]
+    if not others:
+        return False
+    return any(a in accepted for a in others) or problem not in flags[name].problems

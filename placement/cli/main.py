@@ -45,6 +45,7 @@ from placement.cli.args import (
     nonneg_int,
     pos_int,
     pos_number,
+    shared_with,
     types,
     validate_flag,
 )
@@ -237,6 +238,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     flags = method_flags()
     params = given_params(args, flags)
     accepted = spec.params_type().field_names()
+    # a flag two problems share (--bound) belongs to this method when it takes it
+    params = {k: v for k, v in params.items() if not shared_with(flags, k, accepted, problem)}
     ignored = sorted(k for k in params if k not in accepted)
     for k in ignored:  # a nonsense value is an error even where the method ignores it
         validate_flag(flags[k], params[k])

@@ -21,6 +21,8 @@ SPLITS = ("contiguous", "balanced", "affinity", "colocated")
 #: Earlier names of the splits of the partitioned MILP, still accepted by the Python API.
 SPLIT_ALIASES = {"devices": "balanced", "aps": "contiguous"}
 EXECUTORS = BACKEND_NAMES
+#: Bounds a heuristic's result can carry (``--bound``; placement.heuristics.offloading.bounds).
+BOUNDS = ("none", "auto", "flow", "lagrangian", "lp")
 #: Default relative MIP gap of the exact methods: effectively exact (HiGHS' own is 1e-4).
 DEFAULT_MIP_GAP = 1e-9
 
@@ -28,17 +30,42 @@ _KAPPA_HELP = (
     "κ, candidates per device (nimbus: a random subset after the look-ahead, default 0; "
     "greedy: the nearest by RTT, default 5; 0 = all)"
 )
+_BOUND_HELP = "bound on the optimum to report with the result (gap); none by default"
 _OBJECTIVE_HELP = "objective to optimise (default latency / the instance's)"
 _EPSILON_HELP = (
     "ε-constraint right-hand side: total energy (mJ), or total latency (ms) for --objective energy"
 )
 
 
+def _bound_field() -> Any:
+    return param(None, _BOUND_HELP, choices=BOUNDS, flag="--bound")
+
+
+def _check_bound(p: Any) -> None:
+    if p.bound is not None:
+        check_choice("bound", p.bound, BOUNDS)
+        if p.bound == "none":
+            p._set("bound", None)
+
+
 @dataclass(frozen=True)
 class BaselineParams(Params):
-    """The baselines take no parameter."""
+    """Parameters of the baselines.
+
+    Attributes
+    ----------
+    bound
+        Bound on the latency optimum to compute for the result
+        (:func:`placement.heuristics.offloading.bounds.lower_bound`): ``auto``,
+        ``flow``, ``lagrangian``, ``lp`` or ``None``/``"none"``.
+    """
 
     fixed_objective: ClassVar[str | None] = "latency"
+
+    bound: str | None = _bound_field()
+
+    def __post_init__(self) -> None:
+        _check_bound(self)
 
 
 @dataclass(frozen=True)
@@ -58,6 +85,8 @@ class NimbusParams(Params):
     lookahead
         ``"exact"`` (per-node minimum slack, no violations) or ``"paper"`` (the
         paper's weaker test).
+    bound
+        As :class:`BaselineParams`.
 
     Raises
     ------
@@ -72,8 +101,10 @@ class NimbusParams(Params):
     beta: float = param(0.3, "load weight of the score, in [0, 1]")
     order: str = param("instance", "device order", choices=ORDERS)
     lookahead: str = param("exact", "LookAheadLoad test", choices=LOOKAHEADS)
+    bound: str | None = _bound_field()
 
     def __post_init__(self) -> None:
+        _check_bound(self)
         self._set("kappa", check_int("kappa", self.kappa, 0))
         self._set("alpha", check_number("alpha", self.alpha, lo=0.0, hi=1.0))
         self._set("beta", check_number("beta", self.beta, lo=0.0, hi=1.0))
@@ -91,14 +122,18 @@ class GreedyParams(Params):
         Number of nearest nodes by RTT considered (>= 0; 0: every reachable node).
     order
         ``"instance"`` or ``"random"``.
+    bound
+        As :class:`BaselineParams`.
     """
 
     fixed_objective: ClassVar[str | None] = "latency"
 
     kappa: int = param(5, _KAPPA_HELP)
     order: str = param("instance", "device order", choices=ORDERS)
+    bound: str | None = _bound_field()
 
     def __post_init__(self) -> None:
+        _check_bound(self)
         self._set("kappa", check_int("kappa", self.kappa, 0))
         check_choice("order", self.order, ORDERS)
 

@@ -238,4 +238,4 @@ def test_solve_ignores_flags_a_method_does_not_take(tmp_path, data_dir, capsys):
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "ignores --kappa, --threads" in err
-    assert json.loads(out.read_text())["params"] == {}
+    assert json.loads(out.read_text())["params"] == {"bound": None}  # baselines: only --bound
