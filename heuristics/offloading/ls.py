@@ -12,7 +12,7 @@
    deadline, budget and cap. A descent visits the devices in a seeded random order until
    a pass moves nothing; then ruin-and-recreate kicks (:func:`_ruin`: empty a few
    neighbouring nodes, descend again; record-to-record acceptance within
-   :data:`ACCEPT_RTOL`) until ``iterations`` kicks, ``no_improvement`` kicks without
+   :data:`ACCEPT_RTOL`) until ``kicks`` kicks, ``no_improvement`` kicks without
    improvement, the time limit, or a certified gap ≤ :data:`GAP_STOP`. Same seed, same
    assignment.
 3. **Objectives** as the MILP has them: ``latency``, ``energy``, ``edge`` (the edge count
@@ -360,7 +360,7 @@ def local_search(
     *,
     seed: int = 0,
     time_limit: float | None = None,
-    iterations: int = 200,
+    kicks: int = 200,
     no_improvement: int = 30,
     eject: bool = True,
     neighbours: int = 8,
@@ -374,7 +374,7 @@ def local_search(
     (``None`` when no assignment within ``epsilon`` was found) and the trace.
 
     After the first descent (and, with ε, the multiplier schedule) up to
-    ``iterations`` ruin-and-recreate kicks follow (:func:`_ruin`, then a descent; the
+    ``kicks`` ruin-and-recreate kicks follow (:func:`_ruin`, then a descent; the
     result is kept when better, else the best is restored), ending after
     ``no_improvement`` kicks in a row without a relative improvement > 1e-9, or once the
     objective is at most ``target`` (a bound times ``1 + GAP_STOP``)."""
@@ -412,15 +412,15 @@ def local_search(
         ratio = (lat / en if objective == "latency" else en / lat) if min(lat, en) > 0 else 1.0
         scale = mu if mu else ratio
         schedule = tuple(m * scale for m in LAMBDA_SCHEDULE)
-    kicks = 0
-    stop = MultipleCriteria([MaxIterations(iterations), NoImprovement(no_improvement, 1e-9)])
+    done = 0
+    stop = MultipleCriteria([MaxIterations(kicks), NoImprovement(no_improvement, 1e-9)])
     best_w = w0.value(lat, en, edge)
     while True:
         lat, en, edge = s.totals()
         k = _key(objective, lat, en, edge)
         if feasible(lat, en) and k < best_key:
             best, best_key, best_w = s.assignment(), k, w0.value(lat, en, edge)
-        elif kicks:
+        elif done:
             # record-to-record travel: go on from a slightly worse feasible result
             close = feasible(lat, en) and k[:-1] == best_key[:-1]
             close = close and k[-1] <= best_key[-1] + ACCEPT_RTOL * abs(best_key[-1])
@@ -431,18 +431,18 @@ def local_search(
             break
         if target is not None and objective != "edge" and best_key[-1] <= target:
             break  # certified: within GAP_STOP of the bound
-        if kicks >= len(schedule) and stop(best_w):  # iterations / no improvement
+        if done >= len(schedule) and stop(best_w):  # iterations / no improvement
             break
-        if kicks < len(schedule):  # a priced descent, then the objective again
-            _climb(s, objective_weights(objective, epsilon, schedule[kicks], M), rng, **kw)
+        if done < len(schedule):  # a priced descent, then the objective again
+            _climb(s, objective_weights(objective, epsilon, schedule[done], M), rng, **kw)
             out = _climb(s, w0, rng, **kw)
         else:
             first = _ruin(s, rng)
             # the ruined region first, on its own; every FULL_EVERY kicks all devices
-            full = (kicks + 1) % FULL_EVERY == 0
+            full = (done + 1) % FULL_EVERY == 0
             out = _climb(s, w0, rng, first=first, only=not full, **kw)
-        kicks += 1
-    trace.kicks = kicks
+        done += 1
+    trace.kicks = done
     return best, trace
 
 
@@ -639,7 +639,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         eps,
         seed=seed,
         time_limit=ls_limit,
-        iterations=params.iterations,
+        kicks=params.kicks,
         no_improvement=params.no_improvement,
         eject=params.eject,
         neighbours=params.neighbours,
@@ -665,7 +665,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         "bound_s": t_bound,
         "passes": trace.passes,
         "kicks": trace.kicks,
-        "slice_times_s": trace.slice_times,
+        **({"slice_times_s": trace.slice_times} if trace.slice_times else {}),
         "moves": trace.moves,
         "trace": trace.points,
         "bound_method": bmethod,
@@ -722,7 +722,7 @@ def improve(
         "latency",
         None,
         time_limit=tl,
-        iterations=lp.iterations if max_moves is None else 0,  # kicks move many devices
+        kicks=lp.kicks if max_moves is None else 0,  # kicks move many devices
         no_improvement=lp.no_improvement,
         eject=lp.eject,
         neighbours=lp.neighbours,

@@ -380,7 +380,7 @@ class LSParams(Params):
         (API) an ``Assignment`` / ``Result``.
     time_limit
         Seconds of the whole solve (``None``: none).
-    iterations
+    kicks
         Ruin-and-recreate kicks after the first descent, at most.
     no_improvement
         Stop after this many kicks in a row without a relative improvement > 1e-9.
@@ -396,7 +396,7 @@ class LSParams(Params):
     epsilon: float | None = param(None, _EPSILON_HELP)
     start: Any = param("auto", "start: auto, flow, or a registered offloading method")
     time_limit: float | None = param(None, "seconds; returns the incumbent and its bound")
-    iterations: int = param(200, "local search: ruin-and-recreate kicks at most")
+    kicks: int = param(200, "local search: ruin-and-recreate kicks at most")
     no_improvement: int = param(30, "stop after this many kicks without improvement")
     eject: bool = param(True, "ejection chains and swaps besides relocations", cli=False)
     neighbours: int = param(8, "candidate nodes per device of an ejection chain")
@@ -410,7 +410,7 @@ class LSParams(Params):
                 raise InputError("Expected no epsilon with objective 'edge'.", field="epsilon")
         if self.time_limit is not None:
             self._set("time_limit", check_number("time_limit", self.time_limit, lo=0.0))
-        self._set("iterations", check_int("iterations", self.iterations, 0))
+        self._set("kicks", check_int("kicks", self.kicks, 0))
         self._set("no_improvement", check_int("no_improvement", self.no_improvement, 1))
         self._set("neighbours", check_int("neighbours", self.neighbours, 1))
         self._set("threads", check_int("threads", self.threads, 1))

@@ -45,7 +45,7 @@ def test_reaches_the_brute_force_optimum_on_tiny_instances(objective):
     for s in TINY:
         inst = random_tiny(s)
         bf = brute_force(inst, objective=objective)
-        r = placement.solve(inst, method="ls", objective=objective, start="local", iterations=50)
+        r = placement.solve(inst, method="ls", objective=objective, start="local", kicks=50)
         assert check_offloading(inst, r.solution) == [], s
         got = _value(inst, r.solution, objective)
         if objective == "edge":
@@ -66,7 +66,7 @@ def test_epsilon_constraint_is_kept_and_optimal_on_tiny_instances(objective):
         eps = 0.9 * (b0.energy if objective == "latency" else b0.latency)
         bf = brute_force(inst, objective=objective, epsilon=eps)
         r = placement.solve(
-            inst, method="ls", objective=objective, epsilon=eps, start="local", iterations=50
+            inst, method="ls", objective=objective, epsilon=eps, start="local", kicks=50
         )
         if bf.assignment is None:
             continue
@@ -106,7 +106,7 @@ def test_feasible_and_never_worse_than_its_start(seed, devices, aps, t1, t2, obj
         "C", devices=devices, seed=seed, aps=aps, t1=min(t1, aps), t2=t2, t3=1
     )
     a0 = placement.solve(inst, method=start).solution
-    r = placement.solve(inst, method="ls", objective=objective, start=a0, iterations=5, seed=seed)
+    r = placement.solve(inst, method="ls", objective=objective, start=a0, kicks=5, seed=seed)
     assert check_offloading(inst, r.solution) == []
     if evaluate(inst, a0).violations == 0:
         assert _value(inst, r.solution, objective) <= _value(inst, a0, objective)
@@ -114,15 +114,15 @@ def test_feasible_and_never_worse_than_its_start(seed, devices, aps, t1, t2, obj
 
 def test_same_seed_same_assignment(crowded):
     """Two runs with the same seed give the same assignment (kicks and orders seeded)."""
-    a = placement.solve(crowded, method="ls", start="nimbus", seed=7, iterations=30).solution
-    b = placement.solve(crowded, method="ls", start="nimbus", seed=7, iterations=30).solution
+    a = placement.solve(crowded, method="ls", start="nimbus", seed=7, kicks=30).solution
+    b = placement.solve(crowded, method="ls", start="nimbus", seed=7, kicks=30).solution
     assert np.array_equal(a.kind, b.kind) and np.array_equal(a.target, b.target)
 
 
 def test_time_limit_returns_a_feasible_result_with_its_bound(crowded):
     """A 0.1 s limit (kernels compiled) still returns a checker-feasible assignment
     with a bound no larger than its objective."""
-    placement.solve(crowded, method="ls", iterations=1)
+    placement.solve(crowded, method="ls", kicks=1)
     r = placement.solve(crowded, method="ls", time_limit=0.1)
     assert check_offloading(crowded, r.solution) == []
     assert r.bound is not None and r.bound <= r.objective + TOL
@@ -135,7 +135,7 @@ def test_improves_nimbus_and_beats_relocation(crowded):
     from placement.heuristics.offloading.relocate import improve as relocate
 
     a0 = placement.solve(crowded, method="nimbus").solution
-    r = placement.solve(crowded, method="ls", start=a0, iterations=30)
+    r = placement.solve(crowded, method="ls", start=a0, kicks=30)
     reloc, _ = relocate(crowded, a0)
     assert r.objective < total_latency(crowded, a0)
     assert r.objective <= total_latency(crowded, reloc) + TOL
@@ -145,7 +145,7 @@ def test_slices_in_parallel_then_a_central_pass(crowded):
     """threads=3 (slices in threads, then the central search) is feasible and no worse
     than its start."""
     a0 = placement.solve(crowded, method="nimbus").solution
-    r = placement.solve(crowded, method="ls", start=a0, threads=3, iterations=5)
+    r = placement.solve(crowded, method="ls", start=a0, threads=3, kicks=5)
     assert check_offloading(crowded, r.solution) == []
     assert r.objective <= total_latency(crowded, a0) + TOL
     assert len(r.statistics["slice_times_s"]) == 3
@@ -181,10 +181,10 @@ def test_infeasible_epsilon_gives_no_solution():
 
 
 def test_local_search_without_kicks_is_a_local_optimum(crowded):
-    """iterations=0: one descent; a second descent from its result moves nothing."""
+    """kicks=0: one descent; a second descent from its result moves nothing."""
     a0 = placement.solve(crowded, method="nimbus").solution
-    a1, _ = local_search(crowded, a0, iterations=0)
-    a2, tr = local_search(crowded, a1, iterations=0)
+    a1, _ = local_search(crowded, a0, kicks=0)
+    a2, tr = local_search(crowded, a1, kicks=0)
     assert tr.moves == 0
     assert np.array_equal(a1.kind, a2.kind) and np.array_equal(a1.target, a2.target)
 
@@ -193,7 +193,7 @@ def test_heuristic_front_is_nondominated_and_within_epsilon():
     """``pareto --method ls``: every point feasible, ε-points within their ε, the front
     nondominated, the least-latency point with its bound."""
     inst = placement.generate("C", devices=60, seed=2, aps=6, t1=3, t2=2, t3=1)
-    f = placement.pareto(inst, method="ls", points=5, workers=1, iterations=10)
+    f = placement.pareto(inst, method="ls", points=5, workers=1, kicks=10)
     assert len(f.points) >= 2
     for p in f.points:
         a = p.result.solution

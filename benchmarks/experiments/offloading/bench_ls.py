@@ -238,12 +238,12 @@ def convergence(quick: bool) -> list[dict]:
     runs = []
     inst = placement.generate("A-C0", devices=2000 if quick else 4000, seed=SEED0 + 1)
     r = placement.solve(
-        inst, method="ls", start="nimbus", iterations=400, no_improvement=400, time_limit=10
+        inst, method="ls", start="nimbus", kicks=400, no_improvement=400, time_limit=10
     )
     runs.append(("A-C0 latency (start Nimbus)", r))
     inst = placement.generate("C", devices=1000, seed=SEED0)
     r = placement.solve(
-        inst, method="ls", objective="energy", iterations=3000, no_improvement=3000, time_limit=10
+        inst, method="ls", objective="energy", kicks=3000, no_improvement=3000, time_limit=10
     )
     runs.append(("C energy (start auto)", r))
     rows = []
