@@ -1,35 +1,39 @@
 r"""Bounds on the optimum of every objective of the exact offloading model.
 
 :func:`lower_bound` bounds the optimum of the MILP of
-:mod:`placement.offloading.methods` for the same ``objective`` / ``epsilon``:
+:mod:`placement.offloading.methods` for the same ``objective`` / ``epsilon`` (``edge``
+is maximised: its bound is an **upper** bound, ``Bound.sense == -1``). Methods:
 
-=============================  ===========================================================
-objective (sense)              bound (``method``)
-=============================  ===========================================================
-``latency`` (min)              ``flow``: the min-cost-flow relaxation
-                               (:mod:`placement.heuristics.offloading.flow`).
-``latency``, energy ≤ ε        ``flow``: :math:`\max_{\mu \ge 0} V(1, \mu) - \mu\varepsilon`,
-                               :math:`V(w_L, w_E)` the flow relaxation with weights;
-                               concave in :math:`\mu`, maximised by bisection on its
-                               subgradient (energy of the relaxed assignment minus ε).
-                               ``lagrangian`` adds the assignment relaxation at the best μ.
-``energy`` (min)               ``lagrangian``: Lagrangian relaxation of the assignment
-                               constraints (:mod:`._bound_kernels`: per-node subproblems
-                               over sorted candidates whose caps admit the level),
-                               subgradient steps (Polyak, target = a repaired heuristic).
-``energy``, latency ≤ ε        μ prices latency: bisection on μ over the flow relaxation,
-                               then the assignment relaxation at the best μ.
-``edge`` (max)                 an **upper** bound on the number of edge devices: the
-                               assignment relaxation with cost −1 per edge pair, floored.
-any                            ``lp``: the LP relaxation of the exact model (HiGHS).
-=============================  ===========================================================
+``flow``
+    The min-cost-flow relaxation (:mod:`placement.heuristics.offloading.flow`):
+    ``latency`` directly; ``energy`` (no queue cost: every device on its least-energy
+    option); with an ε-constraint, :math:`\max_{\mu \ge 0} V(\mu) - \mu\varepsilon`
+    where :math:`V` is the flow relaxation with the other objective priced by
+    :math:`\mu` (weights ``(1, μ)`` for ``latency`` s.t. energy ≤ ε, ``(μ, 1)`` for
+    ``energy`` s.t. latency ≤ ε) — concave in :math:`\mu`, maximised by bisection on its
+    subgradient (the priced total of the relaxed assignment minus ε).
+``lagrangian``
+    The flow value above, and the Lagrangian relaxation of the assignment rows
+    (:mod:`._bound_kernels`: per-node subproblems over candidates sorted by reduced
+    cost whose caps admit the level — the deadline caps are kept, the queue terms
+    exact) at the μ of the bisection, maximised by subgradient steps (Polyak, toward
+    the weighted cost of a repaired relaxation; warm start from the flow's prices);
+    the larger of the two. For ``edge``: cost −1 per edge pair, floored, capped by
+    the devices that have an edge option (``flow`` means the same for ``edge``).
+``lp``
+    The LP relaxation of the exact model (HiGHS), lowered by :data:`LP_SAFETY`
+    (relative) against solver tolerances.
+``auto``
+    ``latency``: the flow, and — only when the relaxed assignment, repaired, is more
+    than :data:`AUTO_CERTIFIED_GAP` above it — the Lagrangian; other objectives:
+    ``lagrangian``; plus (in both cases) the LP when the model has at most
+    :data:`LP_AUTO_VARIABLES` variables. Without a time limit the subgradient
+    gets ``max(AUTO_LR_MIN_S, AUTO_LR_FACTOR × flow time)``.
 
-``method="auto"`` takes the methods above for the objective and adds the LP relaxation
-when the model is small (:data:`LP_AUTO_VARIABLES`), returning the tightest. Every bound
-is valid at every iterate (weak duality), so stopping early (``time_limit``) only
-weakens it; the LP value is lowered by :data:`LP_SAFETY` (relative) against solver
-tolerances. An infeasible ε-constraint detected by a relaxation gives ``+inf`` (the
-optimum of an infeasible minimisation).
+Every value is valid at every iterate (weak duality), so stopping early
+(``time_limit``) only weakens it; the best value computed is returned. An ε-constraint
+that a relaxation proves infeasible gives ``+inf`` (the optimum of an infeasible
+minimisation).
 
 :func:`attach_bound` fills ``RawSolution.bound`` of a heuristic (``--bound``).
 """
@@ -69,6 +73,8 @@ LP_SAFETY = 1e-7
 #: AUTO_LR_FACTOR × the flow's time)`` seconds.
 AUTO_LR_MIN_S = 1.0
 AUTO_LR_FACTOR = 10.0
+#: ``auto`` (latency) stops at the flow when a feasible solution is this close to it.
+AUTO_CERTIFIED_GAP = 1e-3
 #: Subgradient iterations of the assignment relaxation at most.
 MAX_ITERATIONS = 400
 #: Bisection steps on μ at most.
@@ -442,11 +448,16 @@ def lower_bound(
             details.update(st)
         details["flow_time_s"] = time.perf_counter() - t
         if method == "auto" and objective == "latency" and epsilon is None:
-            # the relaxed assignment breaks no cap: the flow is the optimum (to rounding)
-            exact = evaluate(instance, relaxed).violations == 0
-            details["flow_assignment_feasible"] = exact
-            want_lr = not exact
-            want_lp = want_lp and not exact
+            # the flow is within AUTO_CERTIFIED_GAP of a feasible solution (the relaxed
+            # assignment, or it repaired): no other bound can gain more than that
+            ev = evaluate(instance, relaxed)
+            ub = ev.objective
+            if ev.violations:
+                ub = evaluate(instance, repair(instance, relaxed, data=data)).objective
+            details["flow_certified_gap"] = (ub - found["flow"]) / max(abs(ub), 1e-9)
+            done = details["flow_certified_gap"] <= AUTO_CERTIFIED_GAP
+            want_lr = not done
+            want_lp = want_lp and not done
     if want_lr and not clock.out():
         t = time.perf_counter()
         lam0 = None
@@ -456,9 +467,8 @@ def lower_bound(
         else:
             wl, we = (1.0, mu) if objective == "latency" else (mu, 1.0)
             arrays = _lr_arrays(data, wl, we)
-            tgt = None
-            if epsilon is None:
-                tgt = _heuristic_target(instance, data, objective, wl, we)[0]
+            # any cap-feasible assignment's weighted cost bounds max_λ L(λ) at this μ
+            tgt = _heuristic_target(instance, data, objective, wl, we)[0]
             if wl > 0:
                 if relaxed is None:
                     relaxed = relax(instance, latency_weight=wl, energy_weight=we, data=data)
