@@ -270,6 +270,15 @@ METHODS: tuple[MethodSpec, ...] = (
         "like MT plus one pass",
     ),
     MethodSpec(
+        "ls",
+        "offloading",
+        "heuristic",
+        "placement.heuristics.offloading.ls:solve_ls",
+        f"{_OFF_P}:LSParams",
+        "local search (relocate, swap, ejection chains) from the best start, with a bound",
+        "0.1 s on config C (latency, certified)",
+    ),
+    MethodSpec(
         "milp",
         "offloading",
         "exact",

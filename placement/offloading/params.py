@@ -357,3 +357,67 @@ class RelocateParams(Params):
                 "time_limit", check_number("time_limit", self.time_limit, lo=0.0, lo_open=True)
             )
         self._set("max_rounds", check_int("max_rounds", self.max_rounds, 1))
+
+
+#: Starts of ``ls`` that are no registered method: ``auto`` (the best of the
+#: candidates for the objective) and ``flow`` (the min-cost-flow relaxation repaired).
+LS_STARTS = ("auto", "flow")
+
+
+@dataclass(frozen=True)
+class LSParams(Params):
+    """Parameters of the local search ``ls``
+    (:mod:`placement.heuristics.offloading.ls`).
+
+    Attributes
+    ----------
+    objective, epsilon
+        As the MILP's: ``latency`` (default), ``energy`` or ``edge``; ε-constraint on
+        total energy (latency objective) or total latency (energy objective).
+    start
+        ``auto`` (default: the best start for the objective), ``flow`` (min-cost-flow
+        relaxation repaired to feasibility), any registered offloading method name, or
+        (API) an ``Assignment`` / ``Result``.
+    time_limit
+        Seconds of the whole solve (``None``: none).
+    kicks
+        Ruin-and-recreate kicks after the first descent, at most.
+    no_improvement
+        Stop after this many kicks in a row without a relative improvement > 1e-9.
+    eject
+        Ejection chains (and swaps) besides relocations.
+    neighbours
+        Candidate nodes per device of the ejection chains (nearest by RTT).
+    threads
+        Slices improved in parallel before a central pass (1: one central search).
+    """
+
+    objective: str = param("latency", _OBJECTIVE_HELP, choices=OBJECTIVES)
+    epsilon: float | None = param(None, _EPSILON_HELP)
+    start: Any = param("auto", "start: auto, flow, or a registered offloading method")
+    time_limit: float | None = param(None, "seconds; returns the incumbent and its bound")
+    kicks: int = param(200, "local search: ruin-and-recreate kicks at most")
+    no_improvement: int = param(30, "stop after this many kicks without improvement")
+    eject: bool = param(True, "ejection chains and swaps besides relocations", cli=False)
+    neighbours: int = param(8, "candidate nodes per device of an ejection chain")
+    threads: int = param(1, "slices / threads (MT, 2PMT, partitioned MILP) or solver threads")
+
+    def __post_init__(self) -> None:
+        check_choice("objective", self.objective, OBJECTIVES)
+        if self.epsilon is not None:
+            self._set("epsilon", check_number("epsilon", self.epsilon, lo=0.0))
+            if self.objective == "edge":
+                raise InputError("Expected no epsilon with objective 'edge'.", field="epsilon")
+        if self.time_limit is not None:
+            self._set("time_limit", check_number("time_limit", self.time_limit, lo=0.0))
+        self._set("kicks", check_int("kicks", self.kicks, 0))
+        self._set("no_improvement", check_int("no_improvement", self.no_improvement, 1))
+        self._set("neighbours", check_int("neighbours", self.neighbours, 1))
+        self._set("threads", check_int("threads", self.threads, 1))
+        s = self.start
+        if not isinstance(s, str) and type(s).__name__ not in ("Assignment", "Result"):
+            raise InputError(
+                "Expected start to be a method name, an Assignment or a Result, "
+                f"got {type(s).__name__}.",
+                field="start",
+            )

@@ -10,7 +10,10 @@
 3. in parallel, ``lexmin(energy, latency)`` and ``points - 2`` ε-constraint solves
    ``min latency s.t. total energy ≤ ε`` with ε evenly spaced strictly between the
    two extremes' energies, all started from the least-energy assignment (feasible for
-   every larger ε; a worker chains its points in increasing ε);
+   every larger ε; a worker chains its points in increasing ε) — ``method="ls"``, a
+   heuristic with an ε-constraint of its own, sweeps the same way: least latency and
+   least energy, then the ε levels in increasing order, each warm-started from the
+   point before it, every point with ``ls``'s bound;
 4. the nondominated filter and the hypervolume of :class:`placement.front.ParetoFront`
    against ``reference`` (default: 1.1 × the nadir, see ``ParetoFront.from_points``;
    the value used is in ``front.reference``).
@@ -57,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 OBJECTIVES = ("latency", "energy")
 EXACT = ("milp", "cpsat")
+#: Heuristics with an ε-constraint of their own: swept like the exact methods.
+EPS_HEURISTICS = ("ls",)
 #: Default relative MIP gap of a front point (HiGHS' own default): ε-constrained solves
 #: of config C close the last 0.01 % slowly; pass ``mip_gap`` for tighter points.
 DEFAULT_PARETO_GAP = 1e-4
@@ -91,7 +96,13 @@ def _solve_tasks(
         t0 = time.perf_counter()
         kw = dict(params)
         seed = kw.pop("seed", 0)
-        if method in EXACT:
+        if method in EPS_HEURISTICS:  # ε-control of its own; warm start from the neighbour
+            names = spec.params_type().field_names()
+            kw = {k: v for k, v in kw.items() if k in names}
+            kw.update(objective=obj, epsilon=eps)
+            if given is not None:
+                kw["start"] = given
+        elif method in EXACT:
             kw.update(objective=obj, epsilon=eps)
             kw.setdefault("threads", 1)
             kw.setdefault("warm_start", given if given is not None else False)
@@ -407,6 +418,8 @@ def _sweep(runner: _Runner, method: str, spec: Any, points: int) -> list[dict[st
     try:
         if method in EXACT:
             return _exact_sweep(runner, points)
+        if method in EPS_HEURISTICS:
+            return _heuristic_eps_sweep(runner, points)
         names = spec.params_type().field_names()
         if "alpha" in names and "beta" in names:
             grid = [
@@ -447,4 +460,27 @@ def _exact_sweep(runner: _Runner, points: int) -> list[dict[str, Any]]:
         + [("latency", float(e), start) for e in inner]
     )
     recs += third
+    return recs
+
+
+def _heuristic_eps_sweep(runner: _Runner, points: int) -> list[dict[str, Any]]:
+    """The ε-sweep of a heuristic with an ε-constraint (``ls``): least latency and least
+    energy in parallel, then ``points - 2`` levels ``min latency s.t. energy ≤ ε``
+    evenly spaced between their energies, in increasing ε, each started from the point
+    before it (feasible for the next, larger ε)."""
+    first = runner.run([("latency", None, None), ("energy", None, None)], chunks=[[0], [1]])
+    if len(first) < 2 or any("values" not in r for r in first):
+        return first
+    e_star = first[1]["values"]["energy"]
+    e_hi = first[0]["values"]["energy"]
+    inner = np.linspace(e_star, e_hi, points)[1:-1].tolist() if e_hi > e_star else []
+    recs = list(first)
+    prev = first[1]["assignment"]
+    for e in inner:
+        if interrupted():
+            break
+        rec = runner.run([("latency", float(e), prev)])[0]
+        recs.append(rec)
+        if "values" in rec:
+            prev = rec["assignment"]
     return recs

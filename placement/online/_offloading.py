@@ -28,7 +28,7 @@ from placement.offloading.instance import (
     KIND_LOCAL,
     OffloadingInstance,
 )
-from placement.offloading.params import NimbusParams, RelocateParams
+from placement.offloading.params import LSParams, NimbusParams, RelocateParams
 from placement.online.controller import EventRules, Move, Parts
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class OffloadingBackend:
         *,
         seed: int,
         migration: str,
-        improver: Callable[..., Any] | None,
+        improver: Callable[..., Any] | str | None,
         improver_params: Callable[[float | None], Any] | None = None,
     ) -> None:
         self.method = method or "nimbus"
@@ -160,10 +160,20 @@ class OffloadingBackend:
         self._base = instance
         self._added: list[dict[str, Any]] = []
         self._universe: OffloadingInstance = instance
-        if improver is None:
+        params_type: type = RelocateParams
+        if improver == "ls":  # the local search of method ls (relocate, swap, ejection chains)
+            from placement.heuristics.offloading.ls import improve as improver
+
+            params_type = LSParams
+        elif improver is None or improver == "relocate":
             from placement.heuristics.offloading.relocate import improve as improver
+        elif not callable(improver):
+            raise InputError(
+                f"Expected improver 'relocate', 'ls' or a callable, got {improver!r}.",
+                field="improver",
+            )
         self._improver = improver
-        self._improver_params = improver_params or (lambda tl: RelocateParams(time_limit=tl))
+        self._improver_params = improver_params or (lambda tl: params_type(time_limit=tl))
         self.state = OnlineState(instance, p, seed)
 
     # ------------------------------------------------------------------ ids

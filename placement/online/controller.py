@@ -231,7 +231,10 @@ class Controller:
         :meth:`reoptimize`, a callable
         ``improve(instance, assignment, params, *, max_moves) -> (assignment, moves)``
         run on the instance restricted to the active devices (default:
-        :func:`placement.heuristics.offloading.relocate.improve`).
+        :func:`placement.heuristics.offloading.relocate.improve`), or a name:
+        ``"relocate"`` (that default) or ``"ls"``
+        (:func:`placement.heuristics.offloading.ls.improve`: relocations, swaps and
+        ejection chains, with ``LSParams(time_limit=...)``).
     improver_params
         ``improver_params(time_limit) -> params`` builds the improver's parameters for
         one call (default: ``RelocateParams(time_limit=time_limit)``).
@@ -262,7 +265,7 @@ class Controller:
         seed: int = 0,
         active: Any = None,
         migration: str = "stateless",
-        improver: Callable[..., Any] | None = None,
+        improver: Callable[..., Any] | str | None = None,
         improver_params: Callable[[float | None], Any] | None = None,
         **params: Any,
     ) -> None:
