@@ -90,6 +90,26 @@ class KernelData:
     cap: np.ndarray
 
     @cached_property
+    def model(self) -> tuple:
+        """The model arrays in the order the allocation kernels take them (``device_ap``
+        to ``cap``)."""
+        return (
+            self.device_ap,
+            self.upload,
+            self.deadline,
+            self.budget,
+            self.cloud_choice,
+            self.w_wifi,
+            self.rtt,
+            self.node_inf,
+            self.slope,
+            self.intercept,
+            self.table,
+            self.tlen,
+            self.cap,
+        )
+
+    @cached_property
     def all_devices(self) -> np.ndarray:
         """``0..N-1`` (read-only int64): the instance device order."""
         return _ro(np.arange(self.n_devices, dtype=np.int64))
@@ -240,19 +260,7 @@ def run_nimbus(
         kernels.nimbus_kernel(
             _index_array(order),
             _index_array(nodes),
-            data.device_ap,
-            data.upload,
-            data.deadline,
-            data.budget,
-            data.cloud_choice,
-            data.w_wifi,
-            data.rtt,
-            data.node_inf,
-            data.slope,
-            data.intercept,
-            data.table,
-            data.tlen,
-            data.cap,
+            *data.model,
             state.load,
             state.min_slack,
             state.max_net,
@@ -285,19 +293,7 @@ def run_greedy(
         kernels.greedy_kernel(
             _index_array(order),
             _index_array(nodes),
-            data.device_ap,
-            data.upload,
-            data.deadline,
-            data.budget,
-            data.cloud_choice,
-            data.w_wifi,
-            data.rtt,
-            data.node_inf,
-            data.slope,
-            data.intercept,
-            data.table,
-            data.tlen,
-            data.cap,
+            *data.model,
             state.load,
             state.kind,
             state.target,

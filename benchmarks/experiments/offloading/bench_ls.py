@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import _machine  # noqa: E402  (beside this script)
 import numpy as np
 
 import placement
@@ -54,26 +53,7 @@ CONFIGS_A = ("A-C0", "A-C1", "A-C2", "A-C3")
 
 def machine() -> dict[str, str]:
     """Machine description recorded with the results."""
-    cpu = platform.processor() or ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import importlib.metadata as md
-
-    vers = {p: md.version(p) for p in ("highspy", "numba", "ortools", "numpy")}
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        **vers,
-        "uptime": load,
-    }
+    return _machine.machine(("highspy", "numba", "ortools", "numpy"))
 
 
 def _gap(value: float, ref: float | None) -> float | None:

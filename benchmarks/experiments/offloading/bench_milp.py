@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import _machine  # noqa: E402  (beside this script)
 
 import placement
 from placement.registry import methods_of
@@ -35,26 +34,7 @@ OUT = Path(__file__).resolve().parents[2] / "results" / "offloading"
 
 def machine() -> dict[str, str]:
     """Machine description recorded with the results."""
-    cpu = platform.processor() or ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import importlib.metadata as md
-
-    vers = {p: md.version(p) for p in ("highspy", "pyomo", "ortools", "numpy")}
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        **vers,
-        "uptime": load,
-    }
+    return _machine.machine(("highspy", "pyomo", "ortools", "numpy"))
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
