@@ -25,7 +25,8 @@
    runs. Above :data:`FULL_SCAN_NODES` nodes a relocation looks at the nearest nodes only.
 5. **Bound**: :func:`placement.heuristics.offloading.bounds.lower_bound` (latency: the
    flow value the start already has; ε: computed first, a bound of +inf proves ε
-   infeasible); above :data:`MAX_RELAX_PAIRS` pairs the trivial latency bound only.
+   infeasible); above :data:`MAX_RELAX_PAIRS` pairs the per-AP Lagrangian latency
+   bound of :mod:`placement.heuristics.offloading.bound_large` (no device × node array).
 
 :func:`improve` is the improver hook of online re-optimisation
 (``improve(instance, assignment, params, *, max_moves) -> (assignment, moves)``).
@@ -73,7 +74,7 @@ ACCEPT_RTOL = 1e-3
 #: Above this many device × node pairs ``ls`` neither builds the flow relaxation (start,
 #: bound) nor calls the bounds module: their pre-filter holds arrays of that size
 #: (100k × 10k needs more than 14 GB). Such instances start from 2PMT and get the
-#: trivial latency bound only.
+#: per-AP Lagrangian latency bound (:mod:`~placement.heuristics.offloading.bound_large`).
 MAX_RELAX_PAIRS = 50_000_000
 #: The search stops once its certified gap (against a bound known before it) is at most this.
 GAP_STOP = 1e-7
@@ -580,13 +581,22 @@ def _too_big(instance: OffloadingInstance) -> bool:
 
 
 def _bound(
-    instance: OffloadingInstance, objective: str, epsilon: float | None, t_left: float | None
+    instance: OffloadingInstance,
+    objective: str,
+    epsilon: float | None,
+    t_left: float | None,
+    upper: float | None = None,
 ) -> tuple[float | None, str | None, dict[str, Any]]:
-    if _too_big(instance):  # only the bound straight from the instance (latency)
+    if _too_big(instance):  # latency: the per-AP Lagrangian, no device x node array
         if objective == "latency" and epsilon is None:
+            from placement.heuristics.offloading.bound_large import aggregated_bound
             from placement.models.offloading.data import latency_lower_bound
 
-            return float(latency_lower_bound(instance)), "trivial", {}
+            trivial = float(latency_lower_bound(instance))
+            agg, det = aggregated_bound(
+                instance, upper=upper, time_limit=10.0 if t_left is None else t_left
+            )
+            return (agg, "aggregated", det) if agg > trivial else (trivial, "trivial", {})
         return None, None, {}
     from placement.heuristics.offloading.bounds import lower_bound
 
@@ -644,6 +654,8 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
     ls_limit = None
     if tl is not None:
         share = 0.85 if (objective == "latency" and eps is None) or eps is not None else 0.6
+        if _too_big(instance) and objective == "latency" and eps is None:
+            share = 0.6  # the per-AP Lagrangian bound needs the rest
         ls_limit = max(0.0, share * tl - (time.perf_counter() - t0))
     trace = Trace()
     best, trace = local_search(
@@ -668,7 +680,8 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         bound, bmethod = info["flow_bound"], "flow"
     elif eps is None:
         t1 = time.perf_counter()
-        bound, bmethod, _ = _bound(instance, objective, eps, left)
+        upper = None if best is None else _totals(instance, best)[0]
+        bound, bmethod, _ = _bound(instance, objective, eps, left, upper)
         t_bound = time.perf_counter() - t1
     stats: dict[str, Any] = {
         "jit_compile_s": jit,
