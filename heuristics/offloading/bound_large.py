@@ -39,6 +39,9 @@ import numpy as np
 
 from placement.offloading.instance import OffloadingInstance
 
+#: Device × node pairs above which the pair-by-pair relaxations (flow, Lagrangian of the
+#: assignment rows, LP) are not built: their pre-filter holds arrays of that size.
+MAX_PAIRS = 50_000_000
 #: Relative slack on the comparisons of the relaxed feasibility tests.
 _TOL = 1e-9
 

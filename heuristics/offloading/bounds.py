@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 from placement.heuristics.offloading import _bound_kernels as bk
+from placement.heuristics.offloading.bound_large import MAX_PAIRS, aggregated_bound
 from placement.heuristics.offloading.flow import (
     _level_marginals,
     relax,
@@ -411,6 +412,16 @@ def lower_bound(
     clock = _Clock(time_limit)
     details: dict[str, Any] = {"objective": objective, "epsilon": epsilon}
     sense = -1 if objective == "edge" else 1
+    if (
+        method == "auto"
+        and objective == "latency"
+        and epsilon is None
+        and instance.n_devices * max(instance.n_nodes, 1) > MAX_PAIRS
+    ):  # too large to pre-filter pair by pair: the per-AP Lagrangian
+        value, det = aggregated_bound(
+            instance, time_limit=10.0 if time_limit is None else time_limit
+        )
+        return Bound(value, "aggregated", time.perf_counter() - clock.t0, {**details, **det}, 1)
     found: dict[str, float] = {}
     if objective == "edge":
         data = prefilter(instance, objective="edge")

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 from placement.heuristics.offloading import _ls_kernels as lk
 from placement.heuristics.offloading import _relocate_kernels as rk
+from placement.heuristics.offloading.bound_large import MAX_PAIRS, aggregated_bound
 from placement.heuristics.offloading.nimbus import KernelData, ensure_compiled
 
 from placement.errors import InputError
@@ -75,7 +76,7 @@ ACCEPT_RTOL = 1e-3
 #: bound) nor calls the bounds module: their pre-filter holds arrays of that size
 #: (100k × 10k needs more than 14 GB). Such instances start from 2PMT and get the
 #: per-AP Lagrangian latency bound (:mod:`~placement.heuristics.offloading.bound_large`).
-MAX_RELAX_PAIRS = 50_000_000
+MAX_RELAX_PAIRS = MAX_PAIRS
 #: The search stops once its certified gap (against a bound known before it) is at most this.
 GAP_STOP = 1e-7
 #: Seconds per device × node pair of the flow start (``auto`` skips it when that would
@@ -589,7 +590,6 @@ def _bound(
 ) -> tuple[float | None, str | None, dict[str, Any]]:
     if _too_big(instance):  # latency: the per-AP Lagrangian, no device x node array
         if objective == "latency" and epsilon is None:
-            from placement.heuristics.offloading.bound_large import aggregated_bound
             from placement.models.offloading.data import latency_lower_bound
 
             trivial = float(latency_lower_bound(instance))

@@ -53,3 +53,17 @@ def test_ls_uses_it_above_the_pair_limit(small_c, monkeypatch):
     milp = placement.solve(small_c, method="milp")
     assert res.bound <= milp.objective + SLACK
     assert check_offloading(small_c, res.solution) == []
+
+
+def test_bound_auto_and_heuristics_use_it_above_the_pair_limit(small_c, monkeypatch):
+    """``--bound auto`` on a heuristic switches to the per-AP bound above the pair limit
+    (no pair-by-pair pre-filter), still below the MILP optimum."""
+    from placement.heuristics.offloading import bounds as bounds_mod
+
+    monkeypatch.setattr(bounds_mod, "MAX_PAIRS", 100)
+    b = bounds_mod.lower_bound(small_c, "latency")
+    assert b.method == "aggregated"
+    res = placement.solve(small_c, method="nimbus", bound="auto")
+    milp = placement.solve(small_c, method="milp")
+    assert res.bound == pytest.approx(b.value, rel=1e-6)
+    assert b.value <= milp.objective + SLACK <= res.objective + SLACK
