@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from placement.heuristics._numba import njit
 from placement.heuristics.offloading._kernels import _argmin4, _queue
-from placement.heuristics.offloading._relocate_kernels import _node
+from placement.heuristics.offloading._relocate_kernels import _join, _leave, _node
 
 KIND_LOCAL = 0
 KIND_EDGE = 1
@@ -246,35 +246,6 @@ def _best_eject(i, kind, target, device_ap, upload, deadline, budget, local_ms, 
                         best, bdg, bj, bd, bdk, bdt = g, dg, j, d, KIND_EDGE, t
             d = nxt[d]
     return best, bdg, bj, bd, bdk, bdt
-
-
-@njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _leave(i, kind, target, head, nxt, prv, load):
-    if kind[i] == KIND_EDGE:
-        old = target[i]
-        p = prv[i]
-        q = nxt[i]
-        if p >= 0:
-            nxt[p] = q
-        else:
-            head[old] = q
-        if q >= 0:
-            prv[q] = p
-        load[old] -= 1
-
-
-@njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _join(i, k, t, kind, target, head, nxt, prv, load):
-    if k == KIND_EDGE:
-        f = head[t]
-        nxt[i] = f
-        prv[i] = -1
-        if f >= 0:
-            prv[f] = i
-        head[t] = i
-        load[t] += 1
-    kind[i] = k
-    target[i] = t
 
 
 @njit(nogil=True, cache=True, error_model="numpy")

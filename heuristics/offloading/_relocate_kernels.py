@@ -39,6 +39,37 @@ KIND_CLOUD = 2
 GAIN_TOL = 1e-7
 
 
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _leave(i, kind, target, head, nxt, prv, load):
+    """Take device ``i`` out of its edge node's list and load (nothing if not at the edge)."""
+    if kind[i] == KIND_EDGE:
+        old = target[i]
+        p = prv[i]
+        q = nxt[i]
+        if p >= 0:
+            nxt[p] = q
+        else:
+            head[old] = q
+        if q >= 0:
+            prv[q] = p
+        load[old] -= 1
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _join(i, k, t, kind, target, head, nxt, prv, load):
+    """Give device ``i`` kind ``k`` and target ``t`` (at the edge: into node ``t``'s list)."""
+    if k == KIND_EDGE:
+        f = head[t]
+        nxt[i] = f
+        prv[i] = -1
+        if f >= 0:
+            prv[f] = i
+        head[t] = i
+        load[t] += 1
+    kind[i] = k
+    target[i] = t
+
+
 @njit(nogil=True, cache=True, error_model="numpy")
 def _node(j, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope, intercept, table,
           tlen, cap, load, min_slack, base, dq):  # fmt: skip
@@ -167,26 +198,8 @@ def reloc_round(kind, target, device_ap, upload, deadline, budget, local_ms, clo
             heapq.heappush(h, (g, i))
             continue
         old = target[i] if kind[i] == KIND_EDGE else -1
-        if old >= 0:  # leave the node
-            p = prv[i]
-            q = nxt[i]
-            if p >= 0:
-                nxt[p] = q
-            else:
-                head[old] = q
-            if q >= 0:
-                prv[q] = p
-            load[old] -= 1
-        if bk == KIND_EDGE:  # join the node
-            f = head[bt]
-            nxt[i] = f
-            prv[i] = -1
-            if f >= 0:
-                prv[f] = i
-            head[bt] = i
-            load[bt] += 1
-        kind[i] = bk
-        target[i] = bt
+        _leave(i, kind, target, head, nxt, prv, load)
+        _join(i, bk, bt, kind, target, head, nxt, prv, load)
         if old >= 0:
             _node(old, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
                   intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
