@@ -13,8 +13,10 @@ import placement
 from placement import testing
 from placement.result import Status
 
-#: Extra seconds allowed over the 10 % + 1 s rule on a loaded test machine.
-SLACK = 3.0
+#: Extra seconds allowed over the 10 % + 1 s rule on a loaded test machine (a run beside
+#: three benchmark jobs on 2 cores once needed more than 3 s); the exact overruns are
+#: measured in benchmarks/results/offloading/time_limits.md.
+SLACK = 5.0
 
 
 @pytest.fixture(scope="module")
