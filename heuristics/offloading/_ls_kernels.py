@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from placement.heuristics._numba import njit
 from placement.heuristics.offloading._kernels import _argmin4, _queue
-from placement.heuristics.offloading._relocate_kernels import _join, _leave, _node
+from placement.heuristics.offloading._relocate_kernels import _join, _leave, _move, _node
 
 KIND_LOCAL = 0
 KIND_EDGE = 1
@@ -303,15 +303,8 @@ def ls_pass(order, kind, target, device_ap, upload, deadline, budget, local_ms, 
                 _node(edt, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
                       intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
         elif bk >= 0:
-            old = target[i] if kind[i] == KIND_EDGE else -1
-            _leave(i, kind, target, head, nxt, prv, load)
-            _join(i, bk, bt, kind, target, head, nxt, prv, load)
-            if old >= 0:
-                _node(old, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
-                      intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
-            if bk == KIND_EDGE:
-                _node(bt, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
-                      intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
+            _move(i, bk, bt, kind, target, head, nxt, prv, device_ap, upload, deadline, rtt,
+                  node_inf, slope, intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
         else:
             continue
         tot[0] += dg

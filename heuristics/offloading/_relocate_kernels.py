@@ -163,6 +163,22 @@ def _best(i, kind, target, device_ap, upload, deadline, budget, local_ms, cloud_
     return best, bk, bt
 
 
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _move(i, k, t, kind, target, head, nxt, prv, device_ap, upload, deadline, rtt, node_inf,
+          slope, intercept, table, tlen, cap, load, min_slack, base, dq):  # fmt: skip
+    """Move device ``i`` to kind ``k`` / target ``t`` and refresh the minimum slack of the
+    node it left and of the node it joined."""
+    old = target[i] if kind[i] == KIND_EDGE else -1
+    _leave(i, kind, target, head, nxt, prv, load)
+    _join(i, k, t, kind, target, head, nxt, prv, load)
+    if old >= 0:
+        _node(old, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
+              intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
+    if k == KIND_EDGE:
+        _node(t, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
+              intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
+
+
 @njit(nogil=True, cache=True, error_model="numpy")
 def reloc_round(kind, target, device_ap, upload, deadline, budget, local_ms, cloud_k,
                 cloud_lat, w, rtt, node_inf, slope, intercept, table, tlen, cap, crtt, cinf,
@@ -197,15 +213,8 @@ def reloc_round(kind, target, device_ap, upload, deadline, budget, local_ms, clo
         if len(h) > 0 and g > h[0][0]:
             heapq.heappush(h, (g, i))
             continue
-        old = target[i] if kind[i] == KIND_EDGE else -1
-        _leave(i, kind, target, head, nxt, prv, load)
-        _join(i, bk, bt, kind, target, head, nxt, prv, load)
-        if old >= 0:
-            _node(old, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
-                  intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
-        if bk == KIND_EDGE:
-            _node(bt, head, nxt, device_ap, upload, deadline, rtt, node_inf, slope,
-                  intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
+        _move(i, bk, bt, kind, target, head, nxt, prv, device_ap, upload, deadline, rtt,
+              node_inf, slope, intercept, table, tlen, cap, load, min_slack, base, dq)  # fmt: skip
         moves += 1
         total -= g
     return moves, total
