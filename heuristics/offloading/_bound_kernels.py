@@ -125,3 +125,117 @@ def lagrangian_value(
                 chosen[lo + q] = 1
                 got += 1
     return total
+
+
+@njit(cache=True, nogil=True)
+def ap_arcs(
+    rtt: np.ndarray,
+    cost_j: np.ndarray,
+    first_j: np.ndarray,
+    qmin_j: np.ndarray,
+    slack_d: np.ndarray,
+    slack_e: np.ndarray,
+    vmax: np.ndarray,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The AP × node arcs of the per-AP Lagrangian, each AP's sorted by threshold.
+
+    Arc ``(a, j)`` is kept when node ``j`` can serve at load 1 some device of AP ``a``
+    (``rtt + first_j`` within the AP's largest deadline slack ``slack_d[a]``, ``rtt``
+    within its largest energy slack ``slack_e[a]``) and could beat that AP's best
+    outside option (``rtt + cost_j + qmin_j < vmax[a]``: otherwise moving the device
+    off it never costs more). Returns ``(start, node, cost, threshold)``: AP ``a``'s arcs
+    are ``start[a]:start[a+1]``, by ``threshold = rtt + first_j`` ascending.
+    """
+    A, J = rtt.shape
+    start = np.zeros(A + 1, dtype=np.int64)
+    for a in range(A):
+        k = 0
+        sd = slack_d[a] + tol * abs(slack_d[a]) + tol
+        se = slack_e[a] + tol * abs(slack_e[a]) + tol
+        for j in range(J):
+            r = rtt[a, j]
+            if r + first_j[j] <= sd and r <= se and r + cost_j[j] + qmin_j[j] < vmax[a]:
+                k += 1
+        start[a + 1] = start[a] + k
+    m = start[A]
+    node = np.empty(m, dtype=np.int64)
+    cost = np.empty(m)
+    thr = np.empty(m)
+    for a in range(A):
+        p = start[a]
+        sd = slack_d[a] + tol * abs(slack_d[a]) + tol
+        se = slack_e[a] + tol * abs(slack_e[a]) + tol
+        for j in range(J):
+            r = rtt[a, j]
+            if r + first_j[j] <= sd and r <= se and r + cost_j[j] + qmin_j[j] < vmax[a]:
+                node[p] = j
+                cost[p] = r + cost_j[j]
+                thr[p] = r + first_j[j]
+                p += 1
+        lo, hi = start[a], start[a + 1]
+        if hi - lo > 1:
+            o = np.argsort(thr[lo:hi], kind="mergesort") + lo
+            node[lo:hi] = node[o]
+            cost[lo:hi] = cost[o]
+            thr[lo:hi] = thr[o]
+    return start, node, cost, thr
+
+
+@njit(cache=True, nogil=True)
+def ap_lagrangian_value(
+    lam: np.ndarray,
+    arc_start: np.ndarray,
+    arc_node: np.ndarray,
+    arc_cost: np.ndarray,
+    arc_thr: np.ndarray,
+    dev_start: np.ndarray,
+    dev_key: np.ndarray,
+    dev_v: np.ndarray,
+    level_start: np.ndarray,
+    level_cost: np.ndarray,
+    count: np.ndarray,
+    nstar: np.ndarray,
+) -> float:
+    """:math:`L(\\lambda)` of :mod:`~placement.heuristics.offloading.bound_large` without
+    the uploads; fills ``count`` (devices each node attracts) and ``nstar`` (each node
+    subproblem's load).
+
+    AP ``a``'s devices ``dev_start[a]:dev_start[a+1]`` come by deadline slack
+    ``dev_key`` ascending and its arcs by threshold ascending, so one merge walk keeps
+    the cheapest arc every device may use: ``O(arcs + devices + levels)``.
+    """
+    total = 0.0
+    n_nodes = lam.shape[0]
+    for j in range(n_nodes):
+        count[j] = 0
+    for a in range(arc_start.shape[0] - 1):
+        p = arc_start[a]
+        hi = arc_start[a + 1]
+        best = np.inf
+        bj = -1
+        for d in range(dev_start[a], dev_start[a + 1]):
+            s = dev_key[d]
+            while p < hi and arc_thr[p] <= s:
+                x = arc_cost[p] + lam[arc_node[p]]
+                if x < best:
+                    best = x
+                    bj = arc_node[p]
+                p += 1
+            if best < dev_v[d]:
+                total += best
+                count[bj] += 1
+            else:
+                total += dev_v[d]
+    for j in range(n_nodes):
+        l0 = level_start[j]
+        b = 0.0
+        bn = 0
+        for n in range(1, level_start[j + 1] - l0):
+            x = level_cost[l0 + n] - lam[j] * n
+            if x < b:
+                b = x
+                bn = n
+        total += b
+        nstar[j] = bn
+    return total

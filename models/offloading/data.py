@@ -353,34 +353,51 @@ def _caps(
     inst: OffloadingInstance, devs: np.ndarray, nodes: np.ndarray, net: np.ndarray
 ) -> np.ndarray:
     """``cap_ij`` = largest load ``n <= capacity_j`` with ``net + inf + q_j(n) <= deadline``
-    (0 if none), evaluated in the evaluator's expression order."""
+    (0 if none), evaluated in the evaluator's expression order.
+
+    Linear fits in closed form for all pairs at once (``q`` is nondecreasing: slope >= 0),
+    then corrected step by step in the evaluator's order; table nodes by a search of
+    their table."""
     out = np.zeros(devs.shape[0], dtype=np.int64)
     if devs.size == 0:
         return out
     dl = inst.deadline_ms[devs] + FEAS_TOL
     pre = net + inst.node_inference_ms[nodes]
-    for j in np.unique(nodes):
+    capn = np.asarray(inst.node_capacity, dtype=np.int64)[nodes]
+    tab, ln = inst.queue_table_padded
+    lin = np.flatnonzero(ln[nodes] == 0)
+    if lin.size:
+        nn, room, cap = nodes[lin], dl[lin] - pre[lin], capn[lin]
+        s = inst.node_queue_slope_ms[nn]
+        b = inst.node_queue_intercept_ms[nn]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(s > 0, np.floor((room - b) / s), np.where(max0(b) <= room, cap, 0))
+        c = np.where(room >= 0, c, 0)
+        c = np.clip(np.where(np.isnan(c), 0.0, c), 0, cap).astype(np.int64)
+        for _ in range(3):  # exact in the evaluator's order ((net + inf) + q <= dl)
+            up = (c < cap) & (pre[lin] + inst.queue_ms(nn, c + 1) <= dl[lin])
+            c = c + up
+            down = (c > 0) & ~(pre[lin] + inst.queue_ms(nn, c) <= dl[lin])
+            c = c - down
+        out[lin] = c
+    for j in np.unique(nodes[ln[nodes] > 0]):
         sel = np.flatnonzero(nodes == j)
-        capj = int(inst.node_capacity[j])
-        # queue table up to the largest load any of these devices could tolerate
-        slack = float(np.max(dl[sel] - pre[sel]))
-        n_hi = capj
-        slope = float(inst.node_queue_slope_ms[j])
-        tab, ln = inst.queue_table_padded
-        if ln[j] == 0 and slope > 0:
-            n_hi = min(capj, int((slack - float(inst.node_queue_intercept_ms[j])) / slope) + 2)
-        n_hi = max(n_hi, 1)
+        n_hi = max(int(inst.node_capacity[j]), 1)
         levels = np.arange(1, n_hi + 1, dtype=np.int64)
         q = inst.queue_ms(np.full(n_hi, j), levels)
         c = np.searchsorted(q, dl[sel] - pre[sel], side="right")
-        # exact correction in the evaluator's order ((net + inf) + q <= dl)
         for _ in range(2):
             up = (c < n_hi) & (pre[sel] + q[np.minimum(c, n_hi - 1)] <= dl[sel])
             c = np.where(up, c + 1, c)
             down = (c > 0) & ~(pre[sel] + q[np.maximum(c - 1, 0)] <= dl[sel])
             c = np.where(down, c - 1, c)
-        out[sel] = c
+        out[sel] = np.minimum(c, int(inst.node_capacity[j]))
     return out
+
+
+def max0(x: np.ndarray) -> np.ndarray:
+    """``max(0, x)`` elementwise (the linear fit's floor)."""
+    return np.maximum(0.0, x)
 
 
 def trivial_bound(data: OffloadingData) -> float:

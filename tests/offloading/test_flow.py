@@ -117,3 +117,33 @@ def test_bad_weights_are_rejected(tiny):
             relax(tiny, **kw)
     with pytest.raises(InputError, match="latency_weight"):
         relax(tiny, latency_weight=0.0, energy_weight=0.0)
+
+
+@pytest.mark.parametrize("seed", range(500, 540))
+def test_pair_caps_match_a_load_by_load_scan(seed):
+    """The pre-filter's caps (closed form for linear fits, table search otherwise) equal
+    the largest load each device × node pair meets its deadline at, scanned level by
+    level in the evaluator's order, on random tiny instances (tables, binding caps)."""
+    from placement.models.offloading.data import _caps
+
+    from placement.tolerances import FEAS_TOL
+
+    inst = random_tiny(seed, max_devices=6)
+    N, J = inst.n_devices, inst.n_nodes
+    if J == 0:
+        pytest.skip("no edge node")
+    dev, node = np.repeat(np.arange(N), J), np.tile(np.arange(J), N)
+    net = inst.wifi_upload_ms[dev] + inst.rtt_ms[inst.device_ap[dev], node]
+    got = _caps(inst, dev, node, net)
+    dl = inst.deadline_ms + FEAS_TOL
+    for p in range(dev.size):
+        i, j = int(dev[p]), int(node[p])
+        pre = net[p] + inst.node_inference_ms[j]
+        cap_j = int(inst.node_capacity[j])
+        limit = min(cap_j, 4 * N + 50)
+        ok = [n for n in range(1, limit + 1) if pre + float(inst.queue_ms(j, n)) <= dl[i]]
+        want = max(ok, default=0)
+        if want == limit:  # feasible up to the scanned limit: the cap lies beyond it
+            assert want <= got[p] <= cap_j, (p, got[p], want)
+        else:
+            assert got[p] == want, (p, got[p], want)
