@@ -9,7 +9,9 @@
 2. **Improve** with the kernels of :mod:`._ls_kernels`: relocations (edge↔edge,
    edge↔cloud, edge/cloud↔local), swaps and ejection chains through full nodes, exact
    O(1) deltas and the per-node minimum slack; every move keeps every device within
-   deadline, budget and cap. A descent visits the devices in a seeded random order until
+   deadline, budget and cap (``energy``: then the level search of
+   :mod:`.levels`, which re-places every device at once by a min-cost flow at fixed node
+   levels). A descent visits the devices in a seeded random order until
    a pass moves nothing; then ruin-and-recreate kicks (:func:`_ruin`: empty a few
    neighbouring nodes, descend again; record-to-record acceptance within
    :data:`ACCEPT_RTOL`) until ``kicks`` kicks, ``no_improvement`` kicks without
@@ -45,6 +47,7 @@ import numpy as np
 from placement.heuristics.offloading import _ls_kernels as lk
 from placement.heuristics.offloading import _relocate_kernels as rk
 from placement.heuristics.offloading.bound_large import MAX_PAIRS, aggregated_bound
+from placement.heuristics.offloading.levels import polish
 from placement.heuristics.offloading.nimbus import KernelData, ensure_compiled
 
 from placement.errors import InputError
@@ -653,7 +656,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
     target = None if known is None else known + GAP_STOP * abs(known)
     ls_limit = None
     if tl is not None:
-        share = 0.85 if (objective == "latency" and eps is None) or eps is not None else 0.6
+        share = 0.85 if (objective == "latency" and eps is None) or eps is not None else 0.45
         if _too_big(instance) and objective == "latency" and eps is None:
             share = 0.6  # the per-AP Lagrangian bound needs the rest
         ls_limit = max(0.0, share * tl - (time.perf_counter() - t0))
@@ -674,6 +677,10 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         mu=mu,
         target=target,
     )
+    polish_ok = objective == "energy" and eps is None and not _too_big(instance)
+    if best is not None and polish_ok and params.level_sweeps:
+        t_lv = None if tl is None else max(0.0, 0.75 * tl - (time.perf_counter() - t0))
+        best, info["levels"] = polish(instance, best, objective, t_lv, params.level_sweeps)
     t_ls = time.perf_counter() - t0 - t_start - t_bound
     left = None if tl is None else max(0.05, tl - (time.perf_counter() - t0))
     if info.get("flow_bound") is not None and objective == "latency":

@@ -390,6 +390,9 @@ class LSParams(Params):
         Candidate nodes per device of the ejection chains (nearest by RTT).
     threads
         Slices improved in parallel before a central pass (1: one central search).
+    level_sweeps
+        ``energy``: sweeps of the level search after the local search
+        (:mod:`placement.heuristics.offloading.levels`; 0: none).
     """
 
     objective: str = param("latency", _OBJECTIVE_HELP, choices=OBJECTIVES)
@@ -401,6 +404,7 @@ class LSParams(Params):
     eject: bool = param(True, "ejection chains and swaps besides relocations", cli=False)
     neighbours: int = param(8, "candidate nodes per device of an ejection chain")
     threads: int = param(1, "slices / threads (MT, 2PMT, partitioned MILP) or solver threads")
+    level_sweeps: int = param(1, "energy: sweeps of the level search after ls (0: none)")
 
     def __post_init__(self) -> None:
         check_choice("objective", self.objective, OBJECTIVES)
@@ -414,6 +418,7 @@ class LSParams(Params):
         self._set("no_improvement", check_int("no_improvement", self.no_improvement, 1))
         self._set("neighbours", check_int("neighbours", self.neighbours, 1))
         self._set("threads", check_int("threads", self.threads, 1))
+        self._set("level_sweeps", check_int("level_sweeps", self.level_sweeps, 0))
         s = self.start
         if not isinstance(s, str) and type(s).__name__ not in ("Assignment", "Result"):
             raise InputError(
