@@ -15,7 +15,7 @@
    a pass moves nothing; then ruin-and-recreate kicks (:func:`_ruin`: empty a few
    neighbouring nodes, descend again; record-to-record acceptance within
    :data:`ACCEPT_RTOL`) until ``kicks`` kicks, ``no_improvement`` kicks without
-   improvement, the time limit, or a certified gap ≤ :data:`GAP_STOP`. Same seed, same
+   improvement, the time limit, or a certified gap ≤ ``gap``. Same seed, same
    assignment.
 3. **Objectives** as the MILP has them: ``latency``, ``energy``, ``edge`` (the edge count
    weighted above any latency change) and the ε-constraint as a hard constraint of every
@@ -80,8 +80,6 @@ ACCEPT_RTOL = 1e-3
 #: (100k × 10k needs more than 14 GB). Such instances start from 2PMT and get the
 #: per-AP Lagrangian latency bound (:mod:`~placement.heuristics.offloading.bound_large`).
 MAX_RELAX_PAIRS = MAX_PAIRS
-#: The search stops once its certified gap (against a bound known before it) is at most this.
-GAP_STOP = 1e-7
 #: Seconds per device × node pair of the flow start (``auto`` skips it when that would
 #: take more than half the time limit).
 FLOW_S_PER_PAIR = 3e-7
@@ -385,7 +383,7 @@ def local_search(
     ``kicks`` ruin-and-recreate kicks follow (:func:`_ruin`, then a descent; the
     result is kept when better, else the best is restored), ending after
     ``no_improvement`` kicks in a row without a relative improvement > 1e-9, or once the
-    objective is at most ``target`` (a bound times ``1 + GAP_STOP``)."""
+    objective is at most ``target`` (a bound times ``1 + gap``)."""
     ensure_compiled()
     _ensure_ls_compiled()
     trace = trace or Trace()
@@ -438,7 +436,7 @@ def local_search(
         if out or (max_moves is not None and trace.moves >= max_moves):
             break
         if target is not None and objective != "edge" and best_key[-1] <= target:
-            break  # certified: within GAP_STOP of the bound
+            break  # certified: within gap of the bound
         if done >= len(schedule) and stop(best_w):  # iterations / no improvement
             break
         if done < len(schedule):  # a priced descent, then the objective again
@@ -653,7 +651,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
     )
     t_start = time.perf_counter() - t0 - t_bound
     known = info.get("flow_bound") if objective == "latency" and eps is None else bound
-    target = None if known is None else known + GAP_STOP * abs(known)
+    target = None if known is None else known + params.gap * abs(known)
     ls_limit = None
     if tl is not None:
         share = 0.85 if (objective == "latency" and eps is None) or eps is not None else 0.45

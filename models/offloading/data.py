@@ -233,7 +233,16 @@ def prefilter(
             & (clat <= inst.deadline_ms[dev][:, None] + FEAS_TOL)
             & (cen <= inst.device_local_mj[dev][:, None] + FEAS_TOL)
         )
-        for r in np.flatnonzero(ok.any(axis=1)):
+        rows = np.flatnonzero(ok.any(axis=1))
+        if (objective == "latency" and epsilon is None) or K == 1:
+            # one option kept per device: the fastest, then the cheapest, then the first
+            inf = np.inf
+            best = np.lexsort((np.where(ok, cen, inf), np.where(ok, clat, inf)), axis=-1)[:, 0]
+            kb = best[rows]
+            cd, ck = dev[rows].tolist(), kb.tolist()
+            cl, ce = clat[rows, kb].tolist(), cen[rows, kb].tolist()
+            rows = rows[:0]
+        for r in rows:
             ks = np.flatnonzero(ok[r])
             if objective == "latency" and epsilon is None:
                 order = np.lexsort((cen[r, ks], clat[r, ks]))

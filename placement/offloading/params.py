@@ -393,6 +393,10 @@ class LSParams(Params):
     level_sweeps
         ``energy``: sweeps of the level search after the local search
         (:mod:`placement.heuristics.offloading.levels`; 0: none).
+    gap
+        Stop once the result is certified within this relative gap of a bound known
+        during the search (default 1e-4: HiGHS's default relative MIP gap; the exact
+        ``milp`` here asks for :data:`DEFAULT_MIP_GAP`).
     """
 
     objective: str = param("latency", _OBJECTIVE_HELP, choices=OBJECTIVES)
@@ -405,6 +409,7 @@ class LSParams(Params):
     neighbours: int = param(8, "candidate nodes per device of an ejection chain")
     threads: int = param(1, "slices / threads (MT, 2PMT, partitioned MILP) or solver threads")
     level_sweeps: int = param(1, "energy: sweeps of the level search after ls (0: none)")
+    gap: float = param(1e-4, "stop once certified within this relative gap of the bound")
 
     def __post_init__(self) -> None:
         check_choice("objective", self.objective, OBJECTIVES)
@@ -419,6 +424,7 @@ class LSParams(Params):
         self._set("neighbours", check_int("neighbours", self.neighbours, 1))
         self._set("threads", check_int("threads", self.threads, 1))
         self._set("level_sweeps", check_int("level_sweeps", self.level_sweeps, 0))
+        self._set("gap", check_number("gap", self.gap, lo=0.0))
         s = self.start
         if not isinstance(s, str) and type(s).__name__ not in ("Assignment", "Result"):
             raise InputError(
