@@ -132,19 +132,28 @@ def envelope(values: np.ndarray) -> np.ndarray:
 
 def _level_marginals(data: OffloadingData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per level ``n >= base + 1`` of every node: (position of the node in ``node_ids``,
-    marginal of the enveloped queue term, enveloped ``F(n)``); ``base`` is 0 here."""
-    counts = data.node_nbar - data.node_base + 1
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-    node_pos, marg, env_val = [], [], []
-    for p, (s, c) in enumerate(zip(starts.tolist(), counts.tolist())):
-        f = envelope(data.level_cost[s : s + c])
-        node_pos.append(np.full(c - 1, p, dtype=np.int64))
-        marg.append(np.diff(f))
-        env_val.append(f[1:])
-    if not node_pos:
+    marginal of the enveloped queue term, enveloped ``F(n)``); ``base`` is 0 here.
+
+    All nodes at once; only a node whose marginals decrease somewhere (a non-convex
+    queue table) goes through :func:`envelope`."""
+    counts = (data.node_nbar - data.node_base + 1).astype(np.int64)
+    if counts.size == 0:
         z = np.zeros(0)
         return np.zeros(0, np.int64), z, z
-    return np.concatenate(node_pos), np.concatenate(marg), np.concatenate(env_val)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    lc = np.asarray(data.level_cost, dtype=np.float64)
+    seg = np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
+    first = np.zeros(lc.shape[0], dtype=bool)
+    first[starts] = True
+    idx = np.flatnonzero(~first)
+    node_pos, marg, env_val = seg[idx], lc[idx] - lc[idx - 1], lc[idx].copy()
+    same = node_pos[1:] == node_pos[:-1]
+    for p in np.unique(node_pos[1:][same & (np.diff(marg) < 0)]).tolist():
+        s, c = int(starts[p]), int(counts[p])
+        f = envelope(lc[s : s + c])
+        sel = np.flatnonzero(node_pos == p)
+        marg[sel], env_val[sel] = np.diff(f), f[1:]
+    return node_pos, marg, env_val
 
 
 def _alternatives(

@@ -588,6 +588,7 @@ def _bound(
     epsilon: float | None,
     t_left: float | None,
     upper: float | None = None,
+    method: str = "auto",
 ) -> tuple[float | None, str | None, dict[str, Any]]:
     if _too_big(instance):  # latency: the per-AP Lagrangian, no device x node array
         if objective == "latency" and epsilon is None:
@@ -601,7 +602,7 @@ def _bound(
         return None, None, {}
     from placement.heuristics.offloading.bounds import lower_bound
 
-    b = lower_bound(instance, objective, epsilon=epsilon, time_limit=t_left)
+    b = lower_bound(instance, objective, epsilon=epsilon, method=method, time_limit=t_left)
     return (None if b.value is None else float(b.value)), b.method, b.details
 
 
@@ -636,7 +637,8 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
     bound = bmethod = mu = None
     t_bound = 0.0
     if eps is not None:
-        bound, bmethod, det = _bound(instance, objective, eps, None if tl is None else 0.3 * tl)
+        t_b = None if tl is None else 0.3 * tl
+        bound, bmethod, det = _bound(instance, objective, eps, t_b, method=params.bound)
         mu = det.get("mu")
         t_bound = time.perf_counter() - t0
         if bound is not None and math.isinf(bound):  # ε below what any assignment reaches
@@ -681,12 +683,16 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         best, info["levels"] = polish(instance, best, objective, t_lv, params.level_sweeps)
     t_ls = time.perf_counter() - t0 - t_start - t_bound
     left = None if tl is None else max(0.05, tl - (time.perf_counter() - t0))
-    if info.get("flow_bound") is not None and objective == "latency":
+    if (
+        info.get("flow_bound") is not None
+        and objective == "latency"
+        and params.bound in ("auto", "flow")
+    ):
         bound, bmethod = info["flow_bound"], "flow"
     elif eps is None:
         t1 = time.perf_counter()
         upper = None if best is None else _totals(instance, best)[0]
-        bound, bmethod, _ = _bound(instance, objective, eps, left, upper)
+        bound, bmethod, _ = _bound(instance, objective, eps, left, upper, params.bound)
         t_bound = time.perf_counter() - t1
     stats: dict[str, Any] = {
         "jit_compile_s": jit,

@@ -393,6 +393,11 @@ class LSParams(Params):
     level_sweeps
         ``energy``: sweeps of the level search after the local search
         (:mod:`placement.heuristics.offloading.levels`; 0: none).
+    bound
+        The bound computed with the result (:func:`placement.heuristics.offloading.bounds.
+        lower_bound`): ``auto`` (default: the flow relaxation, refined by the Lagrangian
+        and the LP where they are cheap), ``flow`` (the flow relaxation alone; with ε its
+        dual in the multiplier — the cheap choice for fronts), ``lagrangian`` or ``lp``.
     gap
         Stop once the result is certified within this relative gap of a bound known
         during the search (default 1e-4: HiGHS's default relative MIP gap; the exact
@@ -410,6 +415,7 @@ class LSParams(Params):
     threads: int = param(1, "slices / threads (MT, 2PMT, partitioned MILP) or solver threads")
     level_sweeps: int = param(1, "energy: sweeps of the level search after ls (0: none)")
     gap: float = param(1e-4, "stop once certified within this relative gap of the bound")
+    bound: str = param("auto", _BOUND_HELP, choices=BOUNDS, flag="--bound")
 
     def __post_init__(self) -> None:
         check_choice("objective", self.objective, OBJECTIVES)
@@ -425,6 +431,9 @@ class LSParams(Params):
         self._set("threads", check_int("threads", self.threads, 1))
         self._set("level_sweeps", check_int("level_sweeps", self.level_sweeps, 0))
         self._set("gap", check_number("gap", self.gap, lo=0.0))
+        check_choice("bound", self.bound, BOUNDS)
+        if self.bound == "none":
+            raise InputError("Expected bound auto, flow, lagrangian or lp for ls.", field="bound")
         s = self.start
         if not isinstance(s, str) and type(s).__name__ not in ("Assignment", "Result"):
             raise InputError(

@@ -232,3 +232,34 @@ def test_unknown_start_method_is_an_input_error(crowded):
         placement.solve(crowded, method="ls", start="ls")
     with pytest.raises(InputError):
         placement.solve(crowded, method="ls", start="nope")
+
+
+@pytest.mark.parametrize("method", ["flow", "lagrangian", "lp"])
+def test_bound_method_is_honoured_and_valid(crowded, method):
+    """``bound=`` picks the bound ``ls`` reports (with and without ε); every one stays
+    below the MILP optimum of the same problem."""
+    milp = placement.solve(crowded, method="milp")
+    res = placement.solve(crowded, method="ls", bound=method)
+    assert res.statistics["bound_method"] == method
+    assert res.bound <= milp.objective + TOL
+    eps = 1.02 * evaluate(crowded, milp.solution).total_energy_mj
+    milp_e = placement.solve(crowded, method="milp", epsilon=eps)
+    res_e = placement.solve(crowded, method="ls", epsilon=eps, bound=method)
+    assert res_e.bound <= milp_e.objective + TOL
+    assert check_offloading(crowded, res_e.solution) == []
+
+
+def test_gap_stops_the_search_once_certified(crowded):
+    """A loose ``gap`` stops the kicks as soon as the result is certified within it; the
+    default searches on (and is never worse)."""
+    loose = placement.solve(crowded, method="ls", gap=0.5)
+    tight = placement.solve(crowded, method="ls")
+    assert loose.gap <= 0.5
+    assert loose.statistics["kicks"] == 0
+    assert tight.objective <= loose.objective + TOL
+
+
+def test_ls_rejects_bound_none(crowded):
+    with pytest.raises(InputError) as e:
+        placement.solve(crowded, method="ls", bound="none")
+    assert e.value.field == "bound"
