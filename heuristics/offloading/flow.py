@@ -171,12 +171,13 @@ def _alternatives(
     if data.cloud_dev.size:
         pos = np.searchsorted(devs, data.cloud_dev)
         cc = wl * data.cloud_latency + we * data.cloud_energy
-        # visit options in descending cost so the cheapest (first id on ties) wins last
-        for c in np.lexsort((-np.arange(cc.shape[0]), -cc)):
-            r = pos[c]
-            if cc[c] < cost[r] or (cc[c] == cost[r] and kind[r] == KIND_CLOUD):
-                cost[r], kind[r], target[r] = cc[c], KIND_CLOUD, data.cloud_id[c]
-                lat[r], en[r] = data.cloud_latency[c], data.cloud_energy[c]
+        # per device its cheapest option (the first on ties), taken when cheaper than local
+        order = np.lexsort((np.arange(cc.shape[0]), cc, pos))
+        first = order[np.r_[True, pos[order][1:] != pos[order][:-1]]]
+        c = first[cc[first] < cost[pos[first]]]
+        r = pos[c]
+        cost[r], kind[r], target[r] = cc[c], KIND_CLOUD, data.cloud_id[c]
+        lat[r], en[r] = data.cloud_latency[c], data.cloud_energy[c]
     return cost, kind, target, lat, en
 
 

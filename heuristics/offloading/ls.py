@@ -410,6 +410,8 @@ def local_search(
 
     best = s.assignment()
     best_key = _key(objective, lat, en, edge)
+    if target is not None and objective != "edge" and feasible(lat, en) and best_key[-1] <= target:
+        return best, trace  # the start is certified already
     if s.data.n_devices > LARGE:  # cheap relocations first, then with ejection chains
         out = _climb(s, w0, rng, **{**kw, "eject": False})
     out = _climb(s, w0, rng, **kw)

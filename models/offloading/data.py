@@ -322,12 +322,13 @@ def prefilter(
         ]
     ).astype(np.int64)
     nbar = np.maximum(nbar, base[used])
-    ln, lv = [], []
-    for j, b, nb in zip(used, base[used], nbar):
-        lv.append(np.arange(b, nb + 1, dtype=np.int64))
-        ln.append(np.full(nb - b + 1, j, dtype=np.int64))
-    level_node = np.concatenate(ln) if ln else np.zeros(0, np.int64)
-    level_n = np.concatenate(lv) if lv else np.zeros(0, np.int64)
+    # levels base..nbar of every used node, node by node
+    cnt = (nbar - base[used] + 1).astype(np.int64)
+    level_node = np.repeat(used.astype(np.int64), cnt)
+    offset = np.repeat(np.cumsum(cnt) - cnt, cnt)
+    level_n = (np.arange(level_node.shape[0], dtype=np.int64) - offset) + np.repeat(
+        base[used].astype(np.int64), cnt
+    )
     level_cost = level_n * inst.queue_ms(level_node, level_n)
     # a pair's cap never needs to exceed nbar
     pos = np.searchsorted(used, pair_node)
