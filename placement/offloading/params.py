@@ -30,7 +30,7 @@ _KAPPA_HELP = (
     "κ, candidates per device (nimbus: a random subset after the look-ahead, default 0; "
     "greedy: the nearest by RTT, default 5; 0 = all)"
 )
-_BOUND_HELP = "bound on the optimum to report with the result (gap); none by default"
+_BOUND_HELP = "bound on the optimum to report with the result (gap); none by default, ls: auto"
 _OBJECTIVE_HELP = "objective to optimise (default latency / the instance's)"
 _EPSILON_HELP = (
     "ε-constraint right-hand side: total energy (mJ), or total latency (ms) for --objective energy"
