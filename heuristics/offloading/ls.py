@@ -48,13 +48,14 @@ from placement.heuristics.offloading import _ls_kernels as lk
 from placement.heuristics.offloading import _relocate_kernels as rk
 from placement.heuristics.offloading.bound_large import MAX_PAIRS, aggregated_bound
 from placement.heuristics.offloading.levels import polish
+from placement.heuristics.offloading.ls_start import key as _key
+from placement.heuristics.offloading.ls_start import resolve_start
 from placement.heuristics.offloading.nimbus import KernelData, ensure_compiled
 
 from placement.errors import InputError
 from placement.offloading.evaluate import Assignment, evaluate
 from placement.offloading.instance import KIND_CLOUD, KIND_EDGE, KIND_LOCAL, OffloadingInstance
 from placement.offloading.params import LSParams, RelocateParams
-from placement.registry import method as lookup_method
 from placement.result import RawSolution, Status, Termination
 from placement.stop import MaxIterations, MultipleCriteria, NoImprovement
 
@@ -72,6 +73,9 @@ FULL_SCAN_NODES = 2000
 RELOCATE_NEAREST = 64
 #: Above this many devices the first descent runs without ejection chains first.
 LARGE = 20_000
+#: Ejection-chain candidates per device (``neighbours=None``) up to LARGE devices and above
+#: (100k × 10k, 36 s from 2PMT: 8 → 6.857e6 ms, 24 → 6.837e6, 40 → 6.833e6, 64 → 6.831e6).
+NEIGHBOURS, NEIGHBOURS_LARGE = 8, 64
 #: A kick whose result is at most this much (relative) worse than the best is kept as
 #: the next kick's starting point (record-to-record travel); else the best is restored.
 ACCEPT_RTOL = 1e-3
@@ -80,9 +84,6 @@ ACCEPT_RTOL = 1e-3
 #: (100k × 10k needs more than 14 GB). Such instances start from 2PMT and get the
 #: per-AP Lagrangian latency bound (:mod:`~placement.heuristics.offloading.bound_large`).
 MAX_RELAX_PAIRS = MAX_PAIRS
-#: Seconds per device × node pair of the flow start (``auto`` skips it when that would
-#: take more than half the time limit).
-FLOW_S_PER_PAIR = 3e-7
 #: Devices per kernel call: the time limit is checked between calls.
 CHUNK = 4096
 
@@ -329,12 +330,6 @@ def _climb(
     return False
 
 
-def _key(objective: str, lat: float, en: float, edge: int) -> tuple[float, ...]:
-    if objective == "edge":
-        return (-edge, lat)
-    return (en,) if objective == "energy" else (lat,)
-
-
 def _ruin(s: Search, rng: np.random.Generator) -> np.ndarray:
     """Move every device off a few neighbouring edge nodes (the nearest nodes of a
     random device's AP) to its cloud option, else local; return those devices."""
@@ -369,7 +364,7 @@ def local_search(
     kicks: int = 200,
     no_improvement: int = 30,
     eject: bool = True,
-    neighbours: int = 8,
+    neighbours: int | None = None,
     threads: int = 1,
     max_moves: int | None = None,
     trace: Trace | None = None,
@@ -389,12 +384,15 @@ def local_search(
     trace = trace or Trace()
     t_end = None if time_limit is None else trace.t0 + time_limit
     rng = np.random.default_rng(np.random.SeedSequence(seed))
+    if neighbours is None:
+        neighbours = NEIGHBOURS_LARGE if instance.n_devices > LARGE else NEIGHBOURS
     s = Search(instance, start, neighbours, objective)
     M = float(np.sum(s.data.deadline) + np.sum(s.local_ms) + 1.0)
     kw: dict[str, Any] = dict(t_end=t_end, eject=eject, trace=trace, max_moves=max_moves)
     w0 = objective_weights(objective, epsilon, 0.0, M)
-    if threads > 1 and epsilon is None and max_moves is None:
-        trace.slice_times = _slices(s, w0, threads, seed, t_end, eject)
+    if threads > 1 and epsilon is None and max_moves is None:  # half the time at most
+        t_sl = None if t_end is None else time.perf_counter() + 0.5 * (t_end - time.perf_counter())
+        trace.slice_times = _slices(s, w0, threads, seed, t_sl, eject)
     lat, en, edge = s.totals()
     trace.add(_key(objective, lat, en, edge)[-1] if objective != "edge" else -edge)
     if epsilon is not None and w0.constrained(lat, en) > epsilon:
@@ -491,94 +489,7 @@ def _slices(
         return list(pool.map(job, range(len(dev_slices))))
 
 
-# ------------------------------------------------------------------ starts
-def _flow_start(
-    instance: OffloadingInstance, objective: str, mu: float | None
-) -> tuple[Assignment, float | None]:
-    """The min-cost-flow relaxation for ``objective`` (with ε: the other quantity priced
-    by ``mu``; ``edge``: a bonus per edge device) repaired to feasibility, and the
-    relaxation's value when it bounds the objective (no ε)."""
-    from placement.heuristics.offloading import flow
-    from placement.heuristics.offloading.bounds import EDGE_BONUS
-
-    bonus = EDGE_BONUS if objective == "edge" else 0.0
-    wl, we = (0.0, 1.0) if objective == "energy" else (1.0, 0.0)
-    if mu is not None:
-        wl, we = (mu, 1.0) if objective == "energy" else (1.0, mu)
-    data = flow.relaxation_data(instance, latency_weight=wl, energy_weight=we)
-    kw = dict(latency_weight=wl, energy_weight=we, edge_bonus=bonus, data=data)
-    rel = flow.relax(instance, **kw)
-    fixed = flow.repair(instance, rel.assignment, **kw)
-    return fixed, (rel.value if objective != "edge" and mu is None else None)
-
-
-def _score(instance: OffloadingInstance, objective: str, epsilon: float | None, a: Any) -> Any:
-    ev = evaluate(instance, a)
-    lat, en = ev.objective, ev.total_energy_mj
-    over = 0.0
-    if epsilon is not None:
-        over = max(0.0, (en if objective == "latency" else lat) - epsilon)
-    return (ev.violations > 0, over, _key(objective, lat, en, int(np.sum(a.kind == KIND_EDGE))))
-
-
-def resolve_start(
-    instance: OffloadingInstance,
-    start: Any,
-    objective: str,
-    epsilon: float | None,
-    seed: int,
-    mu: float | None = None,
-    time_limit: float | None = None,
-) -> tuple[Assignment, str, dict[str, Any]]:
-    """The start assignment ``start`` asks for, its name and facts about it.
-
-    ``auto`` tries Nimbus, the repaired flow relaxation and (ε with a multiplier
-    ``mu > 0``) the repaired flow relaxation with the constraint priced by ``mu``, and
-    keeps the best (fewest violations, least excess over ε, best objective)."""
-    info: dict[str, Any] = {}
-    if isinstance(start, Assignment):
-        return start, "given", info
-    sol = getattr(start, "solution", None)
-    if not isinstance(start, str):
-        if isinstance(sol, Assignment):
-            return sol, "given", info
-        raise InputError("Expected start to be a method name, an Assignment or a Result.")
-    names = [start]
-    if start == "auto":
-        names = ["nimbus", "flow"] + (["flow-mu"] if mu else [])
-        if _too_big(instance):  # the relaxation's pre-filter would not fit in memory
-            names = ["2pmt"]
-        elif time_limit is not None and _flow_estimate(instance) > 0.5 * time_limit:
-            names = ["nimbus"]  # the relaxation would spend most of the time limit
-    cands = []
-    for name in names:
-        t0 = time.perf_counter()
-        if name in ("flow", "flow-mu"):
-            a, val = _flow_start(instance, objective, mu if name == "flow-mu" else None)
-            if val is not None and epsilon is None:
-                info["flow_bound"] = val
-        else:
-            if name == "ls":
-                raise InputError("Expected start to be another method than ls.", field="start")
-            spec = lookup_method("offloading", name)
-            a = spec.load()(instance, spec.params_type()(), seed=seed).solution
-            if a is None:
-                continue
-        info[f"start_{name}_s"] = time.perf_counter() - t0
-        cands.append((_score(instance, objective, epsilon, a), name, a))
-    if not cands:
-        raise InputError(f"start {start!r} gave no assignment", field="start")
-    cands.sort(key=lambda c: c[0])
-    _, name, a = cands[0]
-    return a, name, info
-
-
-def _flow_estimate(instance: OffloadingInstance) -> float:
-    """Rough seconds of the flow start (pre-filter, relaxation, repair): measured about
-    0.6 s for A-C0 × 4000 (2.2 million pairs) on a shared 2-core machine."""
-    return FLOW_S_PER_PAIR * instance.n_devices * max(instance.n_nodes, 1)
-
-
+# ------------------------------------------------------------------ bounds
 def _too_big(instance: OffloadingInstance) -> bool:
     """Whether devices × nodes exceeds :data:`MAX_RELAX_PAIRS`."""
     return instance.n_devices * max(instance.n_nodes, 1) > MAX_RELAX_PAIRS
@@ -651,8 +562,9 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
                 objective_name=objective,
             )  # fmt: skip
     start, start_name, info = resolve_start(
-        instance, params.start, objective, eps, seed, mu, None if tl is None else tl - t_bound
-    )
+        instance, params.start, objective, eps, seed, mu, None if tl is None else tl - t_bound,
+        too_big=_too_big(instance),
+    )  # fmt: skip
     t_start = time.perf_counter() - t0 - t_bound
     known = info.get("flow_bound") if objective == "latency" and eps is None else bound
     target = None if known is None else known + params.gap * abs(known)
@@ -684,7 +596,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
         t_lv = None if tl is None else max(0.0, 0.75 * tl - (time.perf_counter() - t0))
         best, info["levels"] = polish(instance, best, objective, t_lv, params.level_sweeps)
     t_ls = time.perf_counter() - t0 - t_start - t_bound
-    left = None if tl is None else max(0.05, tl - (time.perf_counter() - t0))
+    left = None if tl is None else max(0.05, 0.98 * tl - (time.perf_counter() - t0))  # 2 %: wrap-up
     if (
         info.get("flow_bound") is not None
         and objective == "latency"

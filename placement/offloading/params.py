@@ -387,7 +387,8 @@ class LSParams(Params):
     eject
         Ejection chains (and swaps) besides relocations.
     neighbours
-        Candidate nodes per device of the ejection chains (nearest by RTT).
+        Candidate nodes per device of the ejection chains (nearest by RTT; default 8, 64
+        above 20 000 devices, where wider chains pay).
     threads
         Slices improved in parallel before a central pass (1: one central search).
     level_sweeps
@@ -411,7 +412,9 @@ class LSParams(Params):
     kicks: int = param(200, "local search: ruin-and-recreate kicks at most")
     no_improvement: int = param(30, "stop after this many kicks without improvement")
     eject: bool = param(True, "ejection chains and swaps besides relocations", cli=False)
-    neighbours: int = param(8, "candidate nodes per device of an ejection chain")
+    neighbours: int | None = param(
+        None, "candidate nodes per device of an ejection chain (default 8; 64 above 20 000 devices)"
+    )
     threads: int = param(1, "slices / threads (MT, 2PMT, partitioned MILP) or solver threads")
     level_sweeps: int = param(1, "energy: sweeps of the level search after ls (0: none)")
     gap: float = param(1e-4, "stop once certified within this relative gap of the bound")
@@ -427,7 +430,8 @@ class LSParams(Params):
             self._set("time_limit", check_number("time_limit", self.time_limit, lo=0.0))
         self._set("kicks", check_int("kicks", self.kicks, 0))
         self._set("no_improvement", check_int("no_improvement", self.no_improvement, 1))
-        self._set("neighbours", check_int("neighbours", self.neighbours, 1))
+        if self.neighbours is not None:
+            self._set("neighbours", check_int("neighbours", self.neighbours, 1))
         self._set("threads", check_int("threads", self.threads, 1))
         self._set("level_sweeps", check_int("level_sweeps", self.level_sweeps, 0))
         self._set("gap", check_number("gap", self.gap, lo=0.0))
