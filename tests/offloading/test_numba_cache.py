@@ -115,5 +115,5 @@ def test_read_only_solve_end_to_end(read_only):
     )
     p = _run(prefix, env, code)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith("nimbus: status=heuristic latency=155.2 ms")
+    assert p.stdout.startswith("offloading nimbus: status=heuristic latency=155.2 ms")
     assert len([x for x in p.stderr.splitlines() if x.strip()]) == 1
