@@ -6,9 +6,8 @@ load :math:`n`, i.e. :math:`n \le \mathit{cap}_{ij}` for each (the pre-filter's 
 the devices allowed on :math:`j` are those with :math:`\mathit{cap}_{ij} \ge L_j`, at most
 :math:`L_j` of them. For fixed levels the least-cost assignment is a min-cost flow
 (a b-matching): one unit per device, an arc device → node per allowed pair, an arc
-device → outside for its cheapest cloud/local option, node → sink with capacity
-:math:`L_j` (energy: one arc of cost 0; latency: :math:`L_j` unit arcs carrying the queue
-increments :math:`F_j(n) - F_j(n-1)`). Every such flow is feasible — loads stay at most
+device → outside for its least-energy cloud/local option, node → sink with capacity
+:math:`L_j` (energy has no queue term). Every such flow is feasible — loads stay at most
 :math:`L_j`, at most every cap on the node — and the flow at the levels of a feasible
 assignment's loads costs at most that assignment (it is one of the flows).
 
@@ -16,9 +15,7 @@ The search starts from the loads of a feasible assignment and sweeps over the no
 first improvement: raise a full node's level (more room, fewer devices allowed; a node
 with room gains nothing from a raise) or lower it (more devices allowed, less room) by
 one (a cut that allows no new device only takes room away), keeping a change when the
-flow's optimum drops and the evaluated objective
-improves. The local
-search's moves change one or two devices at a time; a level change re-places every
+flow's optimum drops and the evaluated energy improves. The local search's moves change one or two devices at a time; a level change re-places every
 device at once, which is what the energy objective needs (on config C it takes ``ls``
 from +3.6 % to below the MILP's 120-s incumbent, ``benchmarks/results/offloading/ls.md``).
 """
@@ -28,12 +25,13 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from placement.heuristics.offloading.flow import _alternatives, relaxation_data
 from placement.models.offloading.data import OffloadingData
 
 from placement.offloading.evaluate import Assignment, evaluate
-from placement.offloading.instance import KIND_CLOUD, KIND_EDGE, OffloadingInstance
+from placement.offloading.instance import KIND_EDGE, OffloadingInstance
 
-#: Cost scale of the integer flow (1e-6 mJ or ms per unit).
+#: Cost scale of the integer flow (1e-6 mJ per unit).
 SCALE = 1e6
 #: Level changes tried per node, in this order.
 STEPS = (1, -1)
@@ -44,30 +42,16 @@ def _better(v: float, best: float) -> bool:
 
 
 class LevelFlow:
-    """The min-cost flow of fixed levels over one instance's pre-filtered options."""
+    """The min-cost flow of fixed levels over one instance's pre-filtered energy options."""
 
-    def __init__(self, data: OffloadingData, objective: str) -> None:
+    def __init__(self, data: OffloadingData) -> None:
         inst = data.instance
-        self.inst, self.objective = inst, objective
+        self.inst = inst
         N, J = inst.n_devices, inst.n_nodes
         self.N, self.J = N, J
         self.pd, self.pn, self.pc = data.pair_dev, data.pair_node, data.pair_cap
-        if objective == "energy":
-            self.pcost = np.asarray(data.pair_energy, dtype=float)
-            out = np.asarray(inst.device_local_mj, dtype=float).copy()
-            alt = np.asarray(data.cloud_energy, dtype=float)
-        else:
-            self.pcost = np.asarray(data.pair_latency, dtype=float)
-            out = np.asarray(inst.device_local_ms, dtype=float).copy()
-            alt = np.asarray(data.cloud_latency, dtype=float)
-        self.out_kind = np.zeros(N, dtype=np.int8)
-        self.out_target = np.full(N, -1, dtype=np.int64)
-        for c in range(data.cloud_dev.shape[0]):
-            i = int(data.cloud_dev[c])
-            if alt[c] < out[i]:
-                out[i] = alt[c]
-                self.out_kind[i], self.out_target[i] = KIND_CLOUD, int(data.cloud_id[c])
-        self.out = out
+        self.pcost = np.asarray(data.pair_energy, dtype=float)
+        self.out, self.out_kind, self.out_target, _, _ = _alternatives(data, 0.0, 1.0)
         self.cap = np.asarray(inst.node_capacity, dtype=np.int64)
         self.solves = 0
         order = np.argsort(self.pn, kind="stable")
@@ -81,24 +65,6 @@ class LevelFlow:
         c = self._caps_by_node[j]
         return bool(np.any((c >= new) & (c < old)))
 
-    def _node_arcs(self, lv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(node, capacity, cost)`` of the node → sink arcs."""
-        live = np.flatnonzero(lv > 0)
-        if self.objective == "energy":
-            return live, lv[live], np.zeros(live.shape[0])
-        nodes, costs = [], []
-        prev = np.zeros(self.J)
-        for n in range(1, int(lv.max(initial=0)) + 1):
-            on = np.flatnonzero(lv >= n)
-            F = n * self.inst.queue_ms(on, n)
-            nodes.append(on)
-            costs.append(F - prev[on])
-            prev[on] = F
-        if not nodes:
-            return live, lv[live], np.zeros(live.shape[0])
-        node = np.concatenate(nodes)
-        return node, np.ones(node.shape[0], dtype=np.int64), np.concatenate(costs)
-
     def solve(self, lv: np.ndarray) -> tuple[float, Assignment]:
         """The flow's optimum (scaled cost units) and its assignment at levels ``lv``
         (every device on an allowed pair or its cheapest outside option)."""
@@ -106,14 +72,14 @@ class LevelFlow:
 
         N, J = self.N, self.J
         ok = np.flatnonzero((lv[self.pn] >= 1) & (self.pc >= lv[self.pn]))
-        jn, jc, jk = self._node_arcs(lv)
+        jn = np.flatnonzero(lv > 0)
         OUT, SINK = N + J, N + J + 1
         tails = np.concatenate([self.pd[ok], np.arange(N), N + jn, [OUT]])
         heads = np.concatenate(
             [N + self.pn[ok], np.full(N, OUT), np.full(jn.shape[0], SINK), [SINK]]
         )
-        caps = np.concatenate([np.ones(ok.shape[0] + N, dtype=np.int64), jc, [N]])
-        cost = np.concatenate([self.pcost[ok], self.out, jk, [0.0]])
+        caps = np.concatenate([np.ones(ok.shape[0] + N, dtype=np.int64), lv[jn], [N]])
+        cost = np.concatenate([self.pcost[ok], self.out, np.zeros(jn.shape[0] + 1)])
         m = min_cost_flow.SimpleMinCostFlow()
         m.add_arcs_with_capacity_and_unit_cost(
             tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64),
@@ -139,7 +105,6 @@ def level_search(
     instance: OffloadingInstance,
     assignment: Assignment,
     data: OffloadingData,
-    objective: str = "energy",
     *,
     time_limit: float | None = None,
     max_sweeps: int = 10,
@@ -152,10 +117,8 @@ def level_search(
         The instance and an assignment of all its devices (one past a deadline, budget
         or cap is replaced by the flow at its loads, which is feasible).
     data
-        The pre-filtered options of every device (:func:`~placement.heuristics.offloading.
-        flow.relaxation_data`; no fixed devices).
-    objective
-        ``energy`` or ``latency`` (the evaluated quantity that must improve).
+        The pre-filtered energy options of every device (:func:`~placement.heuristics.
+        offloading.flow.relaxation_data` with energy weight 1; no fixed devices).
     time_limit, max_sweeps
         Stopping criteria (a sweep visits every node once).
 
@@ -169,12 +132,12 @@ def level_search(
     stats = {"sweeps": 0, "solves": 0, "runtime_s": 0.0}
     if data.devices.shape[0] != instance.n_devices or instance.n_nodes == 0:
         return assignment, stats
-    lf = LevelFlow(data, objective)
+    lf = LevelFlow(data)
     J = instance.n_nodes
 
     def value(a: Assignment) -> tuple[bool, float]:
         ev = evaluate(instance, a)
-        return ev.violations == 0, (ev.total_energy_mj if objective == "energy" else ev.objective)
+        return ev.violations == 0, ev.total_energy_mj
 
     def out_of_time() -> bool:
         return time_limit is not None and time.perf_counter() - t0 >= time_limit
@@ -189,6 +152,7 @@ def level_search(
     if ok and _better(v, best_v):
         best, best_v = cand, v
     cap = lf.cap
+    load = best.loads(J)
     for _ in range(max_sweeps):
         if out_of_time():
             break
@@ -197,7 +161,7 @@ def level_search(
         for j in range(J):
             if out_of_time():
                 break
-            full = int(best.loads(J)[j]) >= lv[j]
+            full = int(load[j]) >= lv[j]
             for step in STEPS:
                 new = int(lv[j]) + step
                 # a raise of a node with room only removes allowed devices
@@ -213,6 +177,7 @@ def level_search(
                 ok, v = value(cand)
                 if ok and _better(v, best_v):
                     best, best_v, lv, flow_v = cand, v, trial, fv
+                    load = best.loads(J)
                     improved += 1
                     break
         if improved == 0:
@@ -225,19 +190,13 @@ def level_search(
 def polish(
     instance: OffloadingInstance,
     assignment: Assignment,
-    objective: str,
     time_limit: float | None,
     sweeps: int,
 ) -> tuple[Assignment, dict[str, float]]:
-    """:func:`level_search` over the pre-filtered options of ``objective`` (``ls``'s
-    last phase for ``energy``); returns the assignment and the search's statistics."""
-    from placement.heuristics.offloading.flow import relaxation_data
-
-    wl, we = (0.0, 1.0) if objective == "energy" else (1.0, 0.0)
-    data = relaxation_data(instance, latency_weight=wl, energy_weight=we)
-    return level_search(
-        instance, assignment, data, objective, time_limit=time_limit, max_sweeps=sweeps
-    )
+    """:func:`level_search` over the pre-filtered energy options (``ls``'s last phase for
+    ``energy``); returns the assignment and the search's statistics."""
+    data = relaxation_data(instance, latency_weight=0.0, energy_weight=1.0)
+    return level_search(instance, assignment, data, time_limit=time_limit, max_sweeps=sweeps)
 
 
 __all__ = ["LevelFlow", "level_search", "polish"]

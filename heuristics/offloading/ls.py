@@ -48,8 +48,8 @@ from placement.heuristics.offloading import _ls_kernels as lk
 from placement.heuristics.offloading import _relocate_kernels as rk
 from placement.heuristics.offloading.bound_large import MAX_PAIRS, aggregated_bound
 from placement.heuristics.offloading.levels import polish
+from placement.heuristics.offloading.ls_start import choose_start
 from placement.heuristics.offloading.ls_start import key as _key
-from placement.heuristics.offloading.ls_start import resolve_start
 from placement.heuristics.offloading.nimbus import KernelData, ensure_compiled
 
 from placement.errors import InputError
@@ -561,7 +561,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
                 statistics={"bound_method": bmethod, "epsilon": eps, "bound_s": t_bound},
                 objective_name=objective,
             )  # fmt: skip
-    start, start_name, info = resolve_start(
+    start, start_name, info = choose_start(
         instance, params.start, objective, eps, seed, mu, None if tl is None else tl - t_bound,
         too_big=_too_big(instance),
     )  # fmt: skip
@@ -594,7 +594,7 @@ def solve_ls(instance: OffloadingInstance, params: LSParams, *, seed: int = 0) -
     polish_ok = objective == "energy" and eps is None and not _too_big(instance)
     if best is not None and polish_ok and params.level_sweeps:
         t_lv = None if tl is None else max(0.0, 0.75 * tl - (time.perf_counter() - t0))
-        best, info["levels"] = polish(instance, best, objective, t_lv, params.level_sweeps)
+        best, info["levels"] = polish(instance, best, t_lv, params.level_sweeps)
     t_ls = time.perf_counter() - t0 - t_start - t_bound
     left = None if tl is None else max(0.05, 0.98 * tl - (time.perf_counter() - t0))  # 2 %: wrap-up
     if (

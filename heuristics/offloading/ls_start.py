@@ -56,7 +56,7 @@ def score(instance: OffloadingInstance, objective: str, epsilon: float | None, a
     return (ev.violations > 0, over, key(objective, lat, en, int(np.sum(a.kind == KIND_EDGE))))
 
 
-def resolve_start(
+def choose_start(
     instance: OffloadingInstance,
     start: Any,
     objective: str,
@@ -117,4 +117,4 @@ def flow_estimate(instance: OffloadingInstance) -> float:
     return FLOW_S_PER_PAIR * instance.n_devices * max(instance.n_nodes, 1)
 
 
-__all__ = ["flow_start", "key", "resolve_start", "score"]
+__all__ = ["choose_start", "flow_start", "key", "score"]

@@ -381,7 +381,9 @@ def _caps(
         s = inst.node_queue_slope_ms[nn]
         b = inst.node_queue_intercept_ms[nn]
         with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.where(s > 0, np.floor((room - b) / s), np.where(max0(b) <= room, cap, 0))
+            c = np.where(
+                s > 0, np.floor((room - b) / s), np.where(np.maximum(0.0, b) <= room, cap, 0)
+            )
         c = np.where(room >= 0, c, 0)
         c = np.clip(np.where(np.isnan(c), 0.0, c), 0, cap).astype(np.int64)
         for _ in range(3):  # exact in the evaluator's order ((net + inf) + q <= dl)
@@ -403,11 +405,6 @@ def _caps(
             c = np.where(down, c - 1, c)
         out[sel] = np.minimum(c, int(inst.node_capacity[j]))
     return out
-
-
-def max0(x: np.ndarray) -> np.ndarray:
-    """``max(0, x)`` elementwise (the linear fit's floor)."""
-    return np.maximum(0.0, x)
 
 
 def trivial_bound(data: OffloadingData) -> float:

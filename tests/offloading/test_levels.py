@@ -32,7 +32,7 @@ def test_flow_at_the_optimums_levels_is_optimal(seed):
     opt = brute_force(inst, "energy")
     if opt.assignment is None or inst.n_nodes == 0:
         pytest.skip("no feasible assignment or no node")
-    lf = LevelFlow(_energy_data(inst), "energy")
+    lf = LevelFlow(_energy_data(inst))
     _, a = lf.solve(opt.assignment.loads(inst.n_nodes).astype(np.int64))
     assert check_offloading(inst, a) == []
     assert evaluate(inst, a).total_energy_mj == pytest.approx(opt.energy, abs=TOL)
@@ -45,7 +45,7 @@ def test_any_levels_give_a_feasible_assignment(seed):
     if inst.n_nodes == 0:
         pytest.skip("no node")
     rng = np.random.default_rng(seed)
-    lf = LevelFlow(_energy_data(inst), "energy")
+    lf = LevelFlow(_energy_data(inst))
     for _ in range(5):
         lv = rng.integers(0, inst.n_devices + 2, size=inst.n_nodes)
         lv = np.minimum(lv, np.asarray(inst.node_capacity)).astype(np.int64)
@@ -66,7 +66,7 @@ def test_search_is_feasible_and_never_worse(crowded, start):
     from a feasible one it uses no more energy, from all-local strictly less."""
     a0 = placement.solve(crowded, method=start).solution
     ev0 = evaluate(crowded, a0)
-    a, stats = level_search(crowded, a0, _energy_data(crowded), "energy", max_sweeps=3)
+    a, stats = level_search(crowded, a0, _energy_data(crowded), max_sweeps=3)
     assert check_offloading(crowded, a) == []
     e, e0 = evaluate(crowded, a).total_energy_mj, ev0.total_energy_mj
     assert start != "greedy" or ev0.violations > 0
@@ -91,7 +91,7 @@ def test_ls_energy_polishes_with_levels(crowded):
 
 def test_all_local_levels_zero_is_the_outside_optimum(crowded):
     """Levels 0 everywhere: every device on its cheapest cloud/local option."""
-    lf = LevelFlow(_energy_data(crowded), "energy")
+    lf = LevelFlow(_energy_data(crowded))
     _, a = lf.solve(np.zeros(crowded.n_nodes, dtype=np.int64))
     assert not np.any(a.kind == 1)
     assert evaluate(crowded, a).total_energy_mj == pytest.approx(float(lf.out.sum()), rel=1e-12)
