@@ -10,13 +10,14 @@ is maximised: its bound is an **upper** bound, ``Bound.sense == -1``). Methods:
     option); with an ε-constraint, :math:`\max_{\mu \ge 0} V(\mu) - \mu\varepsilon`
     where :math:`V` is the flow relaxation with the other objective priced by
     :math:`\mu` (weights ``(1, μ)`` for ``latency`` s.t. energy ≤ ε, ``(μ, 1)`` for
-    ``energy`` s.t. latency ≤ ε) — concave in :math:`\mu`, maximised by bisection on its
-    subgradient (the priced total of the relaxed assignment minus ε).
+    ``energy`` s.t. latency ≤ ε) — concave and piecewise linear in :math:`\mu`, maximised
+    by cutting planes: bracket the sign change of its subgradient (the priced total of the
+    relaxed assignment minus ε), then evaluate where the two supporting lines meet.
 ``lagrangian``
     The flow value above, and the Lagrangian relaxation of the assignment rows
     (:mod:`._bound_kernels`: per-node subproblems over candidates sorted by reduced
     cost whose caps admit the level — the deadline caps are kept, the queue terms
-    exact) at the μ of the bisection, maximised by subgradient steps (Polyak, toward
+    exact) at the μ of that search, maximised by subgradient steps (Polyak, toward
     the weighted cost of a repaired relaxation; warm start from the flow's prices);
     the larger of the two. For ``edge``: cost −1 per edge pair, floored, capped by
     the devices that have an edge option (``flow`` means the same for ``edge``).
@@ -319,8 +320,8 @@ def flow_multipliers(
     return lam
 
 
-# ------------------------------------------------------------------ μ by bisection
-def _mu_bisection(
+# ------------------------------------------------------------------ μ by cutting planes
+def _mu_search(
     instance: OffloadingInstance,
     data: OffloadingData,
     primary: str,
@@ -476,7 +477,7 @@ def lower_bound(
             r = relax(instance, latency_weight=wl, energy_weight=we, data=data)
             found["flow"], relaxed = r.value, r.assignment
         else:
-            found["flow"], mu, st = _mu_bisection(instance, data, objective, float(epsilon), clock)
+            found["flow"], mu, st = _mu_search(instance, data, objective, float(epsilon), clock)
             details.update(st)
         details["flow_time_s"] = time.perf_counter() - t
         if method == "auto" and objective == "latency" and epsilon is None:

@@ -14,7 +14,7 @@ Protocol (fixed; results in ``benchmarks/results/offloading/bounds.{csv,md,png}`
    to the MILP's 120-s incumbent.
 3. **ε-constraint** — config C seed 4242: min latency s.t. energy ≤ ε (ε halfway between
    the least energy and the energy of the latency optimum) and min energy s.t. latency
-   ≤ ε (ε = 1.02 × the least latency); MILP 120 s against flow (μ bisection),
+   ≤ ε (ε = 1.02 × the least latency); MILP 120 s against flow (μ by cutting planes),
    Lagrangian and LP.
 4. **Edge** — config C seed 4242: the most edge devices; MILP 120 s against the
    Lagrangian upper bound.
